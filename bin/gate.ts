@@ -1,0 +1,3 @@
+export {};
+// Entry of the `gate` client.
+await import('../cli/main');

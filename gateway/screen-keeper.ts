@@ -1,0 +1,46 @@
+/**
+ * Keeps the current screen of a shell in a headless terminal so a client that (re)attaches
+ * sees it redrawn, not a blank terminal. It is a SessionTap like the recorder: it sees every
+ * output and resize event.
+ *
+ * Limit: the redraw is the visible screen plus the headless terminal's scrollback (bounded by
+ * SCROLLBACK lines), not the whole history; the recording has the whole history.
+ */
+import headless from '@xterm/headless';
+import serialize from '@xterm/addon-serialize';
+import type { SessionEvent, SessionTap } from '../protocol/session-events';
+
+const SCROLLBACK = 1000;
+
+export interface ScreenKeeper extends SessionTap {
+  /** Bytes that, written to a fresh terminal of the same size, reproduce the current screen. */
+  snapshot(): Promise<string>;
+}
+
+export function createScreenKeeper(cols: number, rows: number): ScreenKeeper {
+  const term = new headless.Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
+  const ser = new serialize.SerializeAddon();
+  term.loadAddon(ser as unknown as headless.ITerminalAddon);
+  let failure: Error | null = null;
+  return {
+    name: 'screen',
+    get failure() {
+      return failure;
+    },
+    onEvent(e: SessionEvent) {
+      if (failure) return;
+      try {
+        if (e.kind === 'o') term.write(e.data);
+        else if (e.kind === 'r') term.resize(e.cols, e.rows);
+      } catch (err) {
+        failure = err as Error;
+      }
+    },
+    backlog: () => 0,
+    whenDrained: () => Promise.resolve(),
+    snapshot: () => new Promise((resolve) => term.write('', () => resolve(ser.serialize()))),
+    async close() {
+      term.dispose();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * JSON shapes of the REST API (`/api/v1`), shared by the server, `gate` and the web app.
+ * Field names are camelCase and stable: scripts depend on `--json` output built from these.
+ */
+import type { Action } from './permit';
+
+export type Role = 'admin' | 'user';
+
+export interface UserInfo {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+
+export interface SessionInfo {
+  user: UserInfo;
+  mustChangePassword: boolean;
+  /** Echo in `X-CSRF-Token` on state-changing requests authenticated by the cookie. */
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface LoginResponse extends SessionInfo {
+  /** Bearer token for non-browser clients; the browser uses the HttpOnly cookie instead. */
+  token: string;
+}
+
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+export type TargetKind = 'agent' | 'ssh' | 'local' | 'proxy';
+export type TargetStatus = 'online' | 'offline';
+
+export interface TargetInfo {
+  id: string;
+  name: string;
+  kind: TargetKind;
+  status: TargetStatus;
+  environment: string;
+  targetUsers: string[];
+  actions: Action[];
+}
+
+export type ConnectionState = 'open' | 'connected' | 'disconnected' | 'closed';
+
+export interface CreateConnectionRequest {
+  target: string;
+  targetUser?: string;
+  cols?: number;
+  rows?: number;
+}
+
+export interface ConnectionInfo {
+  id: string;
+  userEmail: string;
+  targetName: string;
+  targetUser: string;
+  kind: 'shell' | 'exec';
+  state: ConnectionState;
+  createdAt: string;
+  closedAt: string | null;
+  closeReason: string | null;
+  wsPath: string;
+}
+
+export interface RecordingInfo {
+  id: string;
+  connectionId: string;
+  userEmail: string;
+  targetName: string;
+  targetUser: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  sizeBytes: number;
+  live: boolean;
+  recordsInput: boolean;
+}

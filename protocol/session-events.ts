@@ -1,0 +1,31 @@
+/**
+ * The events of one live session, as every observer (recording sink, command detector, live
+ * viewer, screen keeper) sees them. `t` is seconds since the session started, from one monotonic
+ * clock per session owned by the broker, so events of one session are ordered by `t`.
+ */
+export type SessionEvent =
+  | { kind: 'o'; t: number; data: Uint8Array }
+  | { kind: 'i'; t: number; data: Uint8Array }
+  | { kind: 'r'; t: number; cols: number; rows: number }
+  | { kind: 'm'; t: number; label: string }
+  | { kind: 'x'; t: number; code: number | null; signal?: string };
+
+/**
+ * An observer of a session's events.
+ *
+ * Invariants:
+ * - `onEvent` is synchronous and never throws into the broker. A tap that fails latches the
+ *   error (`failure` becomes non-null) and ignores further events.
+ * - `backlog()` is the number of bytes accepted but not yet handed to the OS; the broker stops
+ *   reading from the target while any tap's backlog is above its high-water mark and resumes on
+ *   `whenDrained()`. A tap that never buffers returns 0.
+ * - `close()` is called once, after the last event; it flushes and may be awaited.
+ */
+export interface SessionTap {
+  readonly name: string;
+  onEvent(event: SessionEvent): void;
+  readonly failure: Error | null;
+  backlog(): number;
+  whenDrained(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,46 @@
+/**
+ * The browser/CLI ⇄ service terminal websocket (`/ws/connections/:id`).
+ *
+ * Binary frames carry raw terminal bytes: client → service is input, service → client is output.
+ * Text frames carry one JSON control message of the closed unions below. Anything else (unknown
+ * type, bad fields, oversize) is answered with close 4400 on that socket only.
+ */
+export type ClientControl =
+  | { type: 'resize'; cols: number; rows: number };
+
+export type ServerControl =
+  | { type: 'attached'; connectionId: string; cols: number; rows: number; redraw: boolean }
+  | { type: 'exit'; code: number | null; signal?: string }
+  | { type: 'notice'; message: string };
+
+export const MAX_CONTROL_BYTES = 1024;
+export const MAX_TERM_COLS = 1000;
+export const MAX_TERM_ROWS = 500;
+
+function isDim(v: unknown, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max;
+}
+
+/** Parses one text frame from a client; returns an error string instead of throwing. */
+export function parseClientControl(text: string): ClientControl | { error: string } {
+  if (text.length > MAX_CONTROL_BYTES) return { error: 'control message too large' };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { error: 'control message is not JSON' };
+  }
+  if (typeof v !== 'object' || v === null) return { error: 'control message must be an object' };
+  const m = v as Record<string, unknown>;
+  switch (m.type) {
+    case 'resize': {
+      if (!isDim(m.cols, MAX_TERM_COLS) || !isDim(m.rows, MAX_TERM_ROWS)) {
+        return { error: `resize needs integer cols 1..${MAX_TERM_COLS} and rows 1..${MAX_TERM_ROWS}` };
+      }
+      if (Object.keys(m).length !== 3) return { error: 'resize has unknown fields' };
+      return { type: 'resize', cols: m.cols, rows: m.rows };
+    }
+    default:
+      return { error: `unknown control message type ${JSON.stringify(String(m.type)).slice(0, 40)}` };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Glue between stored state and the pure decider: loads the policies and the target, builds
+ * the subject from an authenticated caller, and maps decisions to errors. Targets the caller
+ * has no policy for are invisible (404), not forbidden.
+ */
+import { GatehouseError } from '../../protocol/errors';
+import type { Action } from '../../protocol/permit';
+import type { TargetInfo } from '../../protocol/api-types';
+import type { Store } from '../store/store';
+import type { TargetRow } from '../store/targets-repo';
+import type { AuthState } from '../plugins/auth-hook';
+import { allowedTargetUsers, decide } from './policy-decider';
+import type { Decision, Subject } from './types';
+
+const ACTIONS: Action[] = ['shell', 'tunnel', 'copy'];
+
+export const subjectOf = (a: AuthState): Subject => ({ userId: a.user.id, email: a.user.email, groups: a.groups });
+
+/** Presence of a target; `local` is the bastion itself and always online. */
+export type PresenceOf = (t: TargetRow) => 'online' | 'offline';
+
+export function accessService(store: Store, presence: PresenceOf) {
+  async function targetInfo(t: TargetRow, subject: Subject): Promise<TargetInfo> {
+    const policies = await store.policies.list();
+    const users = new Set<string>();
+    const actions: Action[] = [];
+    for (const a of ACTIONS) {
+      const allowed = allowedTargetUsers(policies, subject, { id: t.id, name: t.name, environment: t.environment }, a);
+      if (allowed.size > 0) actions.push(a);
+      for (const u of allowed.keys()) users.add(u);
+    }
+    return { id: t.id, name: t.name, kind: t.kind, status: presence(t), environment: t.environment, targetUsers: [...users].sort(), actions };
+  }
+
+  return {
+    /** Targets the caller may use; admins see every target (with their own permissions). */
+    async visibleTargets(a: AuthState): Promise<TargetInfo[]> {
+      const subject = subjectOf(a);
+      const infos = await Promise.all((await store.targets.list()).map((t) => targetInfo(t, subject)));
+      return a.user.role === 'admin' ? infos : infos.filter((i) => i.actions.length > 0);
+    },
+
+    /** Decides one access; throws NOT_FOUND for targets the caller may not see, FORBIDDEN otherwise. */
+    async decide(a: AuthState, targetName: string, action: Action, targetUser: string | null): Promise<Extract<Decision, { effect: 'allow' }> & { target: TargetRow }> {
+      const target = await store.targets.byName(targetName);
+      const notFound = new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
+      if (!target) throw notFound;
+      const decision = decide(await store.policies.list(), {
+        subject: subjectOf(a),
+        target: { id: target.id, name: target.name, environment: target.environment },
+        action,
+        targetUser,
+      });
+      if (decision.effect === 'allow') return { ...decision, target };
+      if (decision.code === 'NO_POLICY' && a.user.role !== 'admin') {
+        const info = await targetInfo(target, subjectOf(a));
+        if (info.actions.length === 0) throw notFound;
+      }
+      throw new GatehouseError('FORBIDDEN', decision.reason);
+    },
+  };
+}
+export type AccessService = ReturnType<typeof accessService>;

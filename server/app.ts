@@ -1,0 +1,44 @@
+/**
+ * buildApp(services): the fastify instance with every plugin and route. Never listens; the
+ * caller (main, or a test) does. The web app is served from `webRoot` (dist/web).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import type { Services } from './services';
+import { registerAuthHook } from './plugins/auth-hook';
+import { registerErrorHandler } from './plugins/error-handler';
+import { registerAuthRoutes } from './routes/api/auth-routes';
+import { registerTargetRoutes } from './routes/api/targets-routes';
+import { registerConnectionRoutes } from './routes/api/connections-routes';
+import { registerRecordingRoutes } from './routes/api/recordings-routes';
+import { registerTerminalWs } from './routes/ws/terminal-ws';
+import { accessService } from './access/access-service';
+
+export const BODY_LIMIT = 64 * 1024;
+const WS_MAX_PAYLOAD = 1024 * 1024;
+
+export async function buildApp(s: Services, opts: { webRoot: string }): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  registerErrorHandler(app, s.log);
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  registerAuthHook(app, s);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    return payload;
+  });
+
+  const access = accessService(s.store, (t) => (t.kind === 'local' ? 'online' : 'offline'));
+  registerAuthRoutes(app, s);
+  registerTargetRoutes(app, s, access);
+  registerConnectionRoutes(app, s, access);
+  registerRecordingRoutes(app, s);
+  registerTerminalWs(app, s);
+  await app.register(fastifyStatic, { root: opts.webRoot, index: ['index.html'], wildcard: true });
+  return app;
+}

@@ -1,0 +1,87 @@
+/**
+ * Identifies the caller of every `/api/v1` and `/ws` request from the `gh_session` cookie
+ * (browser) or `Authorization: Bearer` (CLI), and enforces the rules that hold for all routes:
+ * - no valid session → 401 (websockets: the handler closes with 4401 instead, so the browser
+ *   learns why);
+ * - cookie-authenticated state changes must carry the session's CSRF token;
+ * - while the password must be changed, only the auth routes answer.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { GatehouseError } from '../../protocol/errors';
+import { hashToken } from '../auth/tokens';
+import type { Services } from '../services';
+import type { UserRow } from '../store/users-repo';
+import type { AuthSessionRow } from '../store/auth-sessions-repo';
+
+export const SESSION_COOKIE = 'gh_session';
+const PUBLIC_ROUTES = new Set(['/api/v1/auth/login']);
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
+
+export interface AuthState {
+  user: UserRow;
+  groups: string[];
+  session: AuthSessionRow;
+  via: 'cookie' | 'bearer';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthState | null;
+  }
+}
+
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function identify(services: Services, req: FastifyRequest): Promise<AuthState | null> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const token = bearer ?? readCookie(req.headers.cookie, SESSION_COOKIE);
+  if (!token || token.length > 256) return null;
+  const session = await services.store.authSessions.byTokenHash(hashToken(token));
+  if (!session) return null;
+  const user = await services.store.users.byId(session.user_id);
+  if (!user) return null;
+  return { user, groups: await services.store.users.groupsOf(user.id), session, via: bearer ? 'bearer' : 'cookie' };
+}
+
+export function registerAuthHook(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (req) => {
+    const path = req.url.split('?')[0]!;
+    const isApi = path.startsWith('/api/v1/');
+    const isWs = path.startsWith('/ws/');
+    if (!isApi && !isWs) return;
+    req.auth = await identify(services, req);
+    if (isWs || PUBLIC_ROUTES.has(path)) return;
+    if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
+    if (req.auth.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !sameSecret(sent, req.auth.session.csrf_token)) throw new GatehouseError('CSRF');
+    }
+    if (req.auth.user.must_change_password && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(path)) {
+      throw new GatehouseError('PASSWORD_CHANGE_REQUIRED');
+    }
+  });
+}
+
+export function requireAuth(req: FastifyRequest): AuthState {
+  if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
+  return req.auth;
+}
+
+export function sourceOf(req: FastifyRequest): string {
+  return req.ip;
+}

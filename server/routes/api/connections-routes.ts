@@ -1,0 +1,104 @@
+/**
+ * Connections: created after a policy decision (nothing is dialed until a client attaches to
+ * `/ws/connections/:id`), listed, and closed. Another user's connection is invisible (404).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { GatehouseError } from '../../../protocol/errors';
+import type { ConnectionInfo, CreateConnectionRequest } from '../../../protocol/api-types';
+import { MAX_TERM_COLS, MAX_TERM_ROWS } from '../../../protocol/terminal-messages';
+import type { Services } from '../../services';
+import type { AccessService } from '../../access/access-service';
+import type { ConnectionRow } from '../../store/connections-repo';
+import { requireAuth, sourceOf, type AuthState } from '../../plugins/auth-hook';
+
+export function connectionInfo(r: ConnectionRow): ConnectionInfo {
+  return {
+    id: r.id,
+    userEmail: r.user_email,
+    targetName: r.target_name,
+    targetUser: r.target_user,
+    kind: r.kind,
+    state: r.state,
+    createdAt: r.created_at,
+    closedAt: r.closed_at,
+    closeReason: r.close_reason,
+    wsPath: `/ws/connections/${r.id}`,
+  };
+}
+
+/** The caller's own connection, or any connection for an admin; otherwise NOT_FOUND. */
+export async function visibleConnection(s: Services, a: AuthState, id: string): Promise<ConnectionRow> {
+  const row = /^[0-9a-f-]{36}$/.test(id) ? await s.store.connections.byId(id) : undefined;
+  if (!row || (row.user_id !== a.user.id && a.user.role !== 'admin')) throw new GatehouseError('NOT_FOUND', 'no such connection');
+  return row;
+}
+
+export function registerConnectionRoutes(app: FastifyInstance, s: Services, access: AccessService): void {
+  app.post(
+    '/api/v1/connections',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['target'],
+          additionalProperties: false,
+          properties: {
+            target: { type: 'string', minLength: 1, maxLength: 128 },
+            targetUser: { type: 'string', minLength: 1, maxLength: 32 },
+            cols: { type: 'integer', minimum: 1, maximum: MAX_TERM_COLS },
+            rows: { type: 'integer', minimum: 1, maximum: MAX_TERM_ROWS },
+          },
+        },
+      },
+    },
+    async (req: FastifyRequest<{ Body: CreateConnectionRequest }>, reply) => {
+      const a = requireAuth(req);
+      const ctx = { actor: a.user.email, source: sourceOf(req) };
+      const { target, targetUser, cols = 80, rows = 24 } = req.body;
+      let allowed;
+      try {
+        allowed = await access.decide(a, target, 'shell', targetUser ?? null);
+      } catch (e) {
+        s.audit.emit({ type: 'connection.open', v: 1, outcome: 'denied', target, ...(targetUser ? { targetUser } : {}), reason: (e as Error).message }, ctx);
+        throw e;
+      }
+      const id = randomUUID();
+      const permit = allowed.permit;
+      const row = await s.store.connections.create({ id, permit, kind: 'shell' });
+      s.broker.register({
+        id,
+        permit,
+        target: { id: allowed.target.id, name: allowed.target.name, kind: allowed.target.kind },
+        request: { kind: 'shell', targetUser: permit.targetUser, size: { cols, rows }, term: 'xterm-256color', lang: 'C.UTF-8' },
+      });
+      s.audit.emit({ type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target, targetUser: permit.targetUser }, ctx);
+      return reply.code(201).send(connectionInfo(row));
+    },
+  );
+
+  app.get('/api/v1/connections', async (req: FastifyRequest<{ Querystring: { all?: string } }>) => {
+    const a = requireAuth(req);
+    const all = a.user.role === 'admin' && req.query.all === '1';
+    const rows = await s.store.connections.list({ ...(all ? {} : { userId: a.user.id }), openOnly: true });
+    return rows.map(connectionInfo);
+  });
+
+  app.get('/api/v1/connections/:id', async (req: FastifyRequest<{ Params: { id: string } }>) =>
+    connectionInfo(await visibleConnection(s, requireAuth(req), req.params.id)),
+  );
+
+  app.delete('/api/v1/connections/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const a = requireAuth(req);
+    const row = await visibleConnection(s, a, req.params.id);
+    const live = s.broker.get(row.id);
+    const by = row.user_id === a.user.id ? 'closed by user' : 'closed by admin';
+    if (live) {
+      live.close(by, a.user.email);
+      await live.closed;
+    } else {
+      await s.store.connections.close(row.id, by, a.user.email, null);
+    }
+    return reply.code(204).send();
+  });
+}

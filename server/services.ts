@@ -1,0 +1,122 @@
+/**
+ * The composition root: opens the store, prepares the data dir, wires the broker with its
+ * dialers and the hooks that persist connection states, recordings and audit events. Never binds
+ * a port and never exits; `main` does that.
+ */
+import { mkdir, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openStore, type Store } from './store/store';
+import type { Config } from './config';
+import { loadTls, type TlsMaterial } from './tls';
+import { ensureInitialized } from './bootstrap';
+import { createSqliteAuditLog } from './audit/sqlite-audit-log';
+import type { AuditLog } from './audit/types';
+import { LoginLimiter } from './auth/login-limiter';
+import { SessionBroker } from '../gateway/session-broker';
+import type { ConnectionHooks } from '../gateway/live-connection';
+import type { Dialer } from '../gateway/types';
+import { createLocalDialer } from '../gateway/local/local-dialer';
+import { createAsciicastSink } from '../recorder/asciicast-sink';
+import { recoverAfterCrash } from './recovery';
+
+export interface Services {
+  config: Readonly<Config>;
+  store: Store;
+  audit: AuditLog;
+  broker: SessionBroker;
+  limiter: LoginLimiter;
+  tls: TlsMaterial | null;
+  recordingsDir: string;
+  /** Set when this start created the bootstrap admin. */
+  bootstrapPassword: string | null;
+  log(msg: string): void;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** argv that starts the embedded agent serving the `local` target over stdio. */
+  localAgentCommand: string[];
+  log?: (msg: string) => void;
+  /** Extra dialers (tests); the local dialer is always present. */
+  dialers?: Dialer[];
+}
+
+export function recordingPath(recordingsDir: string, connectionId: string, at: Date): string {
+  const yyyy = String(at.getUTCFullYear());
+  const mm = String(at.getUTCMonth() + 1).padStart(2, '0');
+  return join(recordingsDir, yyyy, mm, `${connectionId}.cast`);
+}
+
+export async function createServices(config: Readonly<Config>, opts: ServiceOptions): Promise<Services> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`gatehouse: ${m}\n`));
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
+  const recordingsDir = join(config.dataDir, 'recordings');
+  await mkdir(recordingsDir, { recursive: true, mode: 0o750 });
+
+  const store = await openStore(join(config.dataDir, 'gatehouse.db'));
+  const audit = createSqliteAuditLog(store.db, log);
+  const tls = config.tls.enabled ? await loadTls(config.dataDir, config.tls.cert, config.tls.key) : null;
+  const { bootstrapPassword } = await ensureInitialized(store, { runningAsRoot: process.getuid?.() === 0 });
+  const recovered = await recoverAfterCrash(store, log);
+  audit.emit({ type: 'service.start', v: 1, outcome: 'success', recovered }, { actor: 'system', source: null });
+
+  const hooks: ConnectionHooks = {
+    log,
+    async openTaps(spec, ctx) {
+      const path = recordingPath(recordingsDir, spec.id, ctx.startedAt);
+      const sink = createAsciicastSink({ path, recordInput: spec.permit.recordInput });
+      await sink.start({
+        width: ctx.size.cols,
+        height: ctx.size.rows,
+        timestamp: Math.floor(ctx.startedAt.getTime() / 1000),
+        env: { TERM: ctx.term, SHELL: ctx.shell },
+        title: `${spec.permit.targetUser}@${spec.permit.targetName} by ${spec.permit.email}`,
+      });
+      await store.recordings.create({ connectionId: spec.id, path, recordsInput: spec.permit.recordInput });
+      // Closing the sink is the broker's; this wrapper also records where the file ended.
+      const close = sink.close.bind(sink);
+      sink.close = async () => {
+        await close();
+        const a = sink.artifact();
+        await store.recordings.finish(spec.id, { sizeBytes: a.bytes, durationSeconds: a.durationSeconds, state: 'complete' });
+        const failed = sink.failure;
+        audit.emit(
+          { type: 'recording.written', v: 1, outcome: failed ? 'failure' : 'success', connectionId: spec.id, bytes: a.bytes, ...(failed ? { reason: failed.message } : {}) },
+          { actor: 'system', source: null },
+        );
+      };
+      return [sink];
+    },
+    onState(id, change) {
+      const done =
+        change.state === 'closed'
+          ? store.connections.close(id, change.reason, change.actor, change.exit?.code ?? null).then(() =>
+              audit.emit({ type: 'connection.close', v: 1, outcome: 'success', connectionId: id, reason: change.reason, exitCode: change.exit?.code ?? null }, { actor: change.actor, source: null }),
+            )
+          : store.connections.setState(id, change.state, change.actor, change.state === 'disconnected' ? change.reason : null);
+      done.catch((e: Error) => log(`connection ${id}: could not store state ${change.state}: ${e.message}`));
+    },
+  };
+
+  const localDialer = createLocalDialer({ agentCommand: opts.localAgentCommand });
+  const broker = new SessionBroker({ dialers: [localDialer, ...(opts.dialers ?? [])], hooks, idleRetentionSeconds: config.sessions.idleRetentionSeconds });
+
+  return {
+    config,
+    store,
+    audit,
+    broker,
+    limiter: new LoginLimiter(),
+    tls,
+    recordingsDir,
+    bootstrapPassword,
+    log,
+    async close() {
+      await broker.closeAll('service stopping');
+      await localDialer.close();
+      await audit.flush();
+      await store.close();
+    },
+  };
+}

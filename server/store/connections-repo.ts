@@ -1,0 +1,74 @@
+import type { Db } from './db';
+import { nowIso } from './time';
+import type { Permit } from '../../protocol/permit';
+import type { ConnectionState } from '../../protocol/api-types';
+
+export interface ConnectionRow {
+  id: string;
+  user_id: string;
+  user_email: string;
+  target_id: string;
+  target_name: string;
+  target_user: string;
+  environment: string;
+  kind: 'shell' | 'exec';
+  state: ConnectionState;
+  permit: string;
+  created_at: string;
+  closed_at: string | null;
+  close_reason: string | null;
+  closed_by: string | null;
+  exit_code: number | null;
+}
+
+/** Connections and their state log (open / connected / disconnected / closed, who and why). */
+export function connectionsRepo(db: Db) {
+  const logState = (id: string, state: ConnectionState, actor: string | null, reason: string | null) =>
+    db.run('INSERT INTO connection_events (connection_id, at, state, actor, reason) VALUES (?, ?, ?, ?, ?)', [id, nowIso(), state, actor, reason]);
+  return {
+    async create(c: { id: string; permit: Permit; kind: 'shell' | 'exec' }): Promise<ConnectionRow> {
+      const p = c.permit;
+      const row: ConnectionRow = {
+        id: c.id, user_id: p.userId, user_email: p.email, target_id: p.targetId, target_name: p.targetName,
+        target_user: p.targetUser, environment: p.environment, kind: c.kind, state: 'open', permit: JSON.stringify(p),
+        created_at: nowIso(), closed_at: null, close_reason: null, closed_by: null, exit_code: null,
+      };
+      await db.run(
+        `INSERT INTO connections (id, user_id, user_email, target_id, target_name, target_user, environment, kind, state, permit, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [row.id, row.user_id, row.user_email, row.target_id, row.target_name, row.target_user, row.environment, row.kind, row.state, row.permit, row.created_at],
+      );
+      await logState(row.id, 'open', p.email, null);
+      return row;
+    },
+    async setState(id: string, state: Exclude<ConnectionState, 'open' | 'closed'>, actor: string | null, reason: string | null): Promise<void> {
+      await db.run("UPDATE connections SET state = ? WHERE id = ? AND state <> 'closed'", [state, id]);
+      await logState(id, state, actor, reason);
+    },
+    async close(id: string, reason: string, by: string | null, exitCode: number | null): Promise<void> {
+      const r = await db.run(
+        "UPDATE connections SET state = 'closed', closed_at = ?, close_reason = ?, closed_by = ?, exit_code = ? WHERE id = ? AND state <> 'closed'",
+        [nowIso(), reason, by, exitCode, id],
+      );
+      if (r.changes > 0) await logState(id, 'closed', by, reason);
+    },
+    byId: (id: string) => db.get<ConnectionRow>('SELECT * FROM connections WHERE id = ?', [id]),
+    list: (filter: { userId?: string; openOnly?: boolean; limit?: number }) => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.userId) {
+        where.push('user_id = ?');
+        params.push(filter.userId);
+      }
+      if (filter.openOnly) where.push("state <> 'closed'");
+      params.push(filter.limit ?? 200);
+      return db.all<ConnectionRow>(
+        `SELECT * FROM connections ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC LIMIT ?`,
+        params,
+      );
+    },
+    /** Connections a previous run left unclosed (the process died under them). */
+    unclosed: () => db.all<ConnectionRow>("SELECT * FROM connections WHERE state <> 'closed'"),
+  };
+}
+export type ConnectionsRepo = ReturnType<typeof connectionsRepo>;

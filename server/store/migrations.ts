@@ -1,0 +1,7 @@
+/**
+ * The numbered migrations, embedded at build time so the bundle needs no SQL files beside it.
+ * Append only: add `NNN-name.sql` and a line here; never edit an applied file.
+ */
+import m001 from './migrations/001-init.sql';
+
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [{ version: 1, sql: m001 }];

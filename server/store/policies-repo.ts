@@ -1,0 +1,21 @@
+import type { Db } from './db';
+import { nowIso } from './time';
+import type { PolicyDocument } from '../access/types';
+
+export function policiesRepo(db: Db) {
+  return {
+    async put(doc: PolicyDocument): Promise<void> {
+      const now = nowIso();
+      await db.run(
+        `INSERT INTO policies (name, kind, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, document = excluded.document, updated_at = excluded.updated_at`,
+        [doc.name, doc.kind, JSON.stringify(doc), now, now],
+      );
+    },
+    async list(): Promise<PolicyDocument[]> {
+      const rows = await db.all<{ document: string }>('SELECT document FROM policies ORDER BY name');
+      return rows.map((r) => JSON.parse(r.document) as PolicyDocument);
+    },
+  };
+}
+export type PoliciesRepo = ReturnType<typeof policiesRepo>;

@@ -1,0 +1,23 @@
+/** The store: the database and one small repository per table, opened together. */
+import { openDb, type Db } from './db';
+import { usersRepo } from './users-repo';
+import { authSessionsRepo } from './auth-sessions-repo';
+import { targetsRepo } from './targets-repo';
+import { policiesRepo } from './policies-repo';
+import { connectionsRepo } from './connections-repo';
+import { recordingsRepo } from './recordings-repo';
+
+export async function openStore(path: string) {
+  const db: Db = await openDb(path);
+  return {
+    db,
+    users: usersRepo(db),
+    authSessions: authSessionsRepo(db),
+    targets: targetsRepo(db),
+    policies: policiesRepo(db),
+    connections: connectionsRepo(db),
+    recordings: recordingsRepo(db),
+    close: () => db.close(),
+  };
+}
+export type Store = Awaited<ReturnType<typeof openStore>>;

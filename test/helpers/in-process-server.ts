@@ -1,0 +1,89 @@
+/**
+ * A real Gatehouse service in the test process: real store in a temp data dir, real fastify
+ * listening on 127.0.0.1:0 (plain HTTP, which the config allows on loopback only), the embedded
+ * local agent run from the built bundle. Tests talk to it over the network like any client.
+ */
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../server/config';
+import { createServices, type Services } from '../../server/services';
+import { buildApp } from '../../server/app';
+
+export const ROOT = resolve(__dirname, '../..');
+export const GATEHOUSE_BIN = join(ROOT, 'dist/gatehouse.js');
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  services: Services;
+  app: FastifyInstance;
+  dataDir: string;
+  adminPassword: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startInProcess(): Promise<TestServer> {
+  if (!existsSync(GATEHOUSE_BIN)) throw new Error('dist/gatehouse.js is missing: run `npm run build` (npm test does)');
+  const dataDir = mkdtempSync(join(tmpdir(), 'gh-it-'));
+  const config = loadConfig({ configFile: '/dev/null', env: {}, flags: { data_dir: dataDir, listen: '127.0.0.1:0', ssh_listen: 'off', 'tls.enabled': false } });
+  const logs: string[] = [];
+  const services = await createServices(config, {
+    localAgentCommand: [process.execPath, GATEHOUSE_BIN, 'agent', '--stdio'],
+    log: (m) => logs.push(m),
+  });
+  const app = await buildApp(services, { webRoot: join(ROOT, 'dist/web') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('no address');
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    wsUrl: `ws://127.0.0.1:${addr.port}`,
+    services,
+    app,
+    dataDir,
+    adminPassword: services.bootstrapPassword!,
+    logs,
+    async stop() {
+      await app.close();
+      await services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in with the API and returns the bearer token (and the CSRF token for cookie use). */
+export async function apiLogin(url: string, email: string, password: string): Promise<{ token: string; csrf: string; cookie: string; mustChangePassword: boolean }> {
+  const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${await r.text()}`);
+  const body = (await r.json()) as { token: string; csrfToken: string; mustChangePassword: boolean };
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return { token: body.token, csrf: body.csrfToken, cookie, mustChangePassword: body.mustChangePassword };
+}
+
+/** Logs in as the bootstrap admin and changes the one-time password; returns a bearer token. */
+export async function adminToken(s: TestServer, newPassword = 'correct horse battery staple'): Promise<string> {
+  const first = await apiLogin(s.url, 'admin@localhost', s.adminPassword);
+  const r = await fetch(`${s.url}/api/v1/auth/password`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${first.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: s.adminPassword, newPassword }),
+  });
+  if (r.status !== 204) throw new Error(`password change failed: ${r.status} ${await r.text()}`);
+  s.adminPassword = newPassword;
+  return first.token;
+}
+
+export function api(s: { url: string }, token: string) {
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
+    const r = await fetch(`${s.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : null };
+  };
+}
