@@ -114,11 +114,16 @@ export class LiveConnection {
     this.hooks.onState(this.spec.id, { state: 'connected', actor, client: client.label });
   }
 
-  /** The client went away; the program keeps running until idle retention runs out. */
+  /** A shell keeps running without a client; an exec belongs to its client, as with ssh. */
+  get persistent(): boolean {
+    return this.spec.request.kind === 'shell';
+  }
+
+  /** The client went away; a shell keeps running until idle retention runs out. */
   detach(client: TerminalClient, actor: string, reason: string): void {
     if (this.client !== client || this.closing !== null) return;
     this.client = null;
-    if (this.channel) {
+    if (this.channel && this.persistent) {
       this.hooks.onState(this.spec.id, { state: 'disconnected', actor, reason });
       this.idleTimer = setTimeout(() => this.close('idle retention expired', 'system'), this.idleRetentionMs);
       this.maybeResume();
@@ -144,6 +149,12 @@ export class LiveConnection {
         io.on('close', done);
       });
     }
+  }
+
+  /** The client's stdin ended (exec): end the program's stdin. */
+  endInput(client: TerminalClient): void {
+    if (this.client !== client || !this.channel || this.closing !== null) return;
+    this.channel.io.end();
   }
 
   resize(client: TerminalClient, size: TermSize): void {
@@ -185,17 +196,27 @@ export class LiveConnection {
       this.screen = createScreenKeeper(this.size.cols, this.size.rows);
       this.taps.push(this.screen);
     }
-    channel.io.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    const tagged = r.kind === 'exec' && !r.pty;
+    channel.io.on('data', (chunk: Buffer) => this.onOutput(channel.io, chunk, tagged ? 1 : undefined));
     channel.io.on('error', (e) => this.hooks.log(`connection ${this.spec.id}: channel error: ${e.message}`));
+    const stderr = channel.stderr as (NodeJS.ReadableStream & { pause(): void; resume(): void }) | undefined;
+    if (stderr) {
+      this.sources.push(stderr);
+      stderr.on('data', (chunk: Buffer) => this.onOutput(stderr, chunk, 2));
+    }
     void channel.exit.then((exit) => this.onExit(exit));
   }
 
-  private onOutput(chunk: Buffer): void {
+  /** Readables the output comes from (stdout, and stderr for exec); paused together. */
+  private readonly sources: { pause(): void; resume(): void }[] = [];
+
+  private onOutput(_from: unknown, chunk: Buffer, stream: 1 | 2 | undefined): void {
     this.emit({ kind: 'o', t: this.now(), data: chunk });
-    this.client?.sendOutput(chunk);
-    if (this.blockers().length > 0) {
+    this.client?.sendOutput(chunk, stream);
+    if (!this.paused && this.blockers().length > 0) {
       this.paused = true;
       this.channel!.io.pause();
+      for (const s of this.sources) s.pause();
       void this.waitForDrain();
     }
   }
@@ -221,6 +242,7 @@ export class LiveConnection {
     if (this.paused && this.blockers().length === 0) {
       this.paused = false;
       this.channel?.io.resume();
+      for (const s of this.sources) s.resume();
     }
   }
 
@@ -237,16 +259,16 @@ export class LiveConnection {
   }
 
   private async onExit(exit: ChannelExit): Promise<void> {
-    const io = this.channel!.io;
-    // Let buffered output reach the taps before they close.
-    if (!io.readableEnded) {
-      this.paused = false;
-      io.resume();
-      await Promise.race([
-        new Promise((r) => { io.once('end', r); io.once('close', r); }),
-        new Promise((r) => setTimeout(r, END_GRACE_MS)),
-      ]);
-    }
+    // Let buffered output (stdout and stderr) reach the taps and the client before they close.
+    const streams = [this.channel!.io, ...(this.channel!.stderr ? [this.channel!.stderr as NodeJS.ReadableStream & { readableEnded?: boolean }] : [])];
+    this.paused = false;
+    for (const st of streams) st.resume();
+    await Promise.race([
+      Promise.all(
+        streams.map((st) => (st.readableEnded ? null : new Promise((r) => { st.once('end', r); st.once('close', r); }))),
+      ),
+      new Promise((r) => setTimeout(r, END_GRACE_MS)),
+    ]);
     this.emit({ kind: 'x', t: this.now(), code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}) });
     await this.finish(exit, this.closing !== null ? this.closeActor : null);
   }

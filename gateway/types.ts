@@ -75,7 +75,11 @@ export interface Dialer {
  */
 export interface TerminalClient {
   readonly label: string;
-  sendOutput(data: Uint8Array): void;
+  /**
+   * Output of the target. `stream` is given only for exec connections without a pty, whose
+   * stdout (1) and stderr (2) stay apart; shells and pty execs omit it.
+   */
+  sendOutput(data: Uint8Array, stream?: 1 | 2): void;
   sendControl(msg: import('../protocol/terminal-messages').ServerControl): void;
   backlog(): number;
   whenDrained(): Promise<void>;

@@ -55,6 +55,12 @@ export interface CreateConnectionRequest {
   targetUser?: string;
   cols?: number;
   rows?: number;
+  /** Run this command instead of a login shell (kind `exec`). */
+  command?: string;
+  /** With `command`: run it on a pty (recorded like a shell), as `ssh -t` does. */
+  pty?: boolean;
+  /** TERM for the pty; default xterm-256color. */
+  term?: string;
 }
 
 export interface ConnectionInfo {
@@ -63,11 +69,26 @@ export interface ConnectionInfo {
   targetName: string;
   targetUser: string;
   kind: 'shell' | 'exec';
+  /** For exec connections: the command. */
+  command: string | null;
+  pty: boolean;
   state: ConnectionState;
   createdAt: string;
   closedAt: string | null;
   closeReason: string | null;
   wsPath: string;
+}
+
+/** One row of the connection log: a state change of a connection, with who and why. */
+export interface ConnectionLogEntry {
+  at: string;
+  connectionId: string;
+  state: ConnectionState;
+  actor: string | null;
+  reason: string | null;
+  userEmail: string;
+  targetName: string;
+  targetUser: string;
 }
 
 export interface RecordingInfo {

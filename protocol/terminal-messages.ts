@@ -4,9 +4,18 @@
  * Binary frames carry raw terminal bytes: client → service is input, service → client is output.
  * Text frames carry one JSON control message of the closed unions below. Anything else (unknown
  * type, bad fields, oversize) is answered with close 4400 on that socket only.
+ *
+ * Exec connections without a pty (`gate connect T -- CMD`) keep stdout and stderr apart: each
+ * service → client binary frame starts with one tag byte (STREAM_STDOUT or STREAM_STDERR)
+ * followed by the bytes. Client → service binary frames are stdin, unprefixed, and
+ * `{type:'eof'}` closes stdin. Shells and pty execs use untagged frames.
  */
+export const STREAM_STDOUT = 1;
+export const STREAM_STDERR = 2;
+
 export type ClientControl =
-  | { type: 'resize'; cols: number; rows: number };
+  | { type: 'resize'; cols: number; rows: number }
+  | { type: 'eof' };
 
 export type ServerControl =
   | { type: 'attached'; connectionId: string; cols: number; rows: number; redraw: boolean }
@@ -40,6 +49,9 @@ export function parseClientControl(text: string): ClientControl | { error: strin
       if (Object.keys(m).length !== 3) return { error: 'resize has unknown fields' };
       return { type: 'resize', cols: m.cols, rows: m.rows };
     }
+    case 'eof':
+      if (Object.keys(m).length !== 1) return { error: 'eof has unknown fields' };
+      return { type: 'eof' };
     default:
       return { error: `unknown control message type ${JSON.stringify(String(m.type)).slice(0, 40)}` };
   }

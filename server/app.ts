@@ -13,6 +13,8 @@ import { registerTargetRoutes } from './routes/api/targets-routes';
 import { registerConnectionRoutes } from './routes/api/connections-routes';
 import { registerRecordingRoutes } from './routes/api/recordings-routes';
 import { registerTerminalWs } from './routes/ws/terminal-ws';
+import { registerLogRoutes } from './routes/api/logs-routes';
+import { registerKeyRoutes } from './routes/api/keys-routes';
 import { accessService } from './access/access-service';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -23,6 +25,8 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
     logger: false,
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // Unknown fields are an error, not silently dropped (SPEC: validated at the edge).
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}),
   }) as unknown as FastifyInstance;
   registerErrorHandler(app, s.log);
@@ -38,6 +42,8 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
   registerTargetRoutes(app, s, access);
   registerConnectionRoutes(app, s, access);
   registerRecordingRoutes(app, s);
+  registerLogRoutes(app, s);
+  registerKeyRoutes(app, s);
   registerTerminalWs(app, s);
   await app.register(fastifyStatic, { root: opts.webRoot, index: ['index.html'], wildcard: true });
   return app;

@@ -14,6 +14,7 @@ import { buildApp } from './app';
 import { openStore } from './store/store';
 import { createUser, ensureInitialized } from './bootstrap';
 import { loadTls } from './tls';
+import { createApiKey } from './auth/api-keys';
 import { mkdir } from 'node:fs/promises';
 
 class UsageError extends Error {}
@@ -22,6 +23,7 @@ const USAGE = `usage:
   gatehouse serve  [--config F] [--data-dir D] [--listen H:P] [--ssh-listen H:P|off] [--no-tls] [--tls-cert F --tls-key F] [--public-url URL]
   gatehouse init   --data-dir D --admin EMAIL [--password-stdin]
   gatehouse users  add EMAIL [--role admin|user] [--password-stdin] [--group G]... --data-dir D
+  gatehouse keys   create --name N [--registration] --data-dir D [--json]
   gatehouse check  [--config F] [--data-dir D]
   gatehouse agent  --stdio | --server URL --name NAME ...   (see gatehouse agent --help)
 `;
@@ -151,6 +153,27 @@ async function users(args: string[]): Promise<number> {
   return 0;
 }
 
+async function keys(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { name: { type: 'string' }, registration: { type: 'boolean' }, json: { type: 'boolean' } });
+  if (values.help) return usage(0);
+  if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('usage: gatehouse keys create --name N [--registration] --data-dir D [--json]');
+  if (!values.name) throw new UsageError('keys create needs --name N');
+  const config = configFrom(values);
+  const store = await openStore(join(config.dataDir, 'gatehouse.db'));
+  try {
+    const key = await createApiKey(store, { name: values.name, registration: values.registration === true, createdBy: 'cli' });
+    if (values.json) process.stdout.write(JSON.stringify(key) + '\n');
+    else {
+      process.stdout.write(`id:     ${key.id}\nsecret: ${key.secret}\n`);
+      process.stdout.write(`use:    X-API-KEY: ${key.id}:${key.secret}${key.registration ? '   (registration key: it can only register agents)' : ''}\n`);
+      process.stdout.write('The secret is shown only now.\n');
+    }
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
 async function check(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return usage(0);
@@ -182,6 +205,8 @@ async function main(argv: string[]): Promise<number> {
         return await users(rest);
       case 'check':
         return await check(rest);
+      case 'keys':
+        return await keys(rest);
       case '--help':
       case '-h':
       case 'help':

@@ -40,7 +40,7 @@ export function createSqliteAuditLog(db: Db, log: (msg: string) => void): AuditL
     emit(event: AuditEvent, ctx: AuditContext) {
       try {
         const { type, v, outcome, ...rest } = event;
-        const object = 'connectionId' in rest ? (rest.connectionId ?? null) : 'email' in rest ? rest.email : null;
+        const object = 'connectionId' in rest ? (rest.connectionId ?? null) : 'keyId' in rest ? rest.keyId : 'email' in rest ? rest.email : null;
         queue.push([nowIso(), type, v, ctx.actor, ctx.source, outcome, object ?? null, JSON.stringify(rest)]);
         timer ??= setTimeout(() => void flushNow(), FLUSH_MS);
       } catch (e) {

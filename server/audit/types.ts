@@ -12,6 +12,8 @@ export type AuditEvent =
   | { type: 'connection.close'; v: 1; outcome: 'success'; connectionId: string; reason: string; exitCode?: number | null }
   | { type: 'recording.written'; v: 1; outcome: Outcome; connectionId: string; bytes: number; reason?: string }
   | { type: 'user.create'; v: 1; outcome: 'success'; email: string; role: string }
+  | { type: 'api_key.create'; v: 1; outcome: 'success'; keyId: string; name: string; registration: boolean }
+  | { type: 'api_key.delete'; v: 1; outcome: 'success'; keyId: string }
   | { type: 'service.start'; v: 1; outcome: 'success'; recovered: number };
 
 /** Who did it and from where; `actor` is an email, `system`, or `cli:` + the OS user. */

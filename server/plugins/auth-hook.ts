@@ -13,9 +13,13 @@ import { hashToken } from '../auth/tokens';
 import type { Services } from '../services';
 import type { UserRow } from '../store/users-repo';
 import type { AuthSessionRow } from '../store/auth-sessions-repo';
+import type { ApiKeyRow } from '../store/api-keys-repo';
+import { verifyApiKey } from '../auth/api-keys';
 
 export const SESSION_COOKIE = 'gh_session';
 const PUBLIC_ROUTES = new Set(['/api/v1/auth/login']);
+/** The only route a registration key may call. */
+export const REGISTRATION_ROUTE = '/api/v1/agents/register';
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
 
 export interface AuthState {
@@ -28,6 +32,8 @@ export interface AuthState {
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthState | null;
+    /** Set when the caller authenticated with X-API-KEY. */
+    apiKey: ApiKeyRow | null;
   }
 }
 
@@ -59,11 +65,20 @@ async function identify(services: Services, req: FastifyRequest): Promise<AuthSt
 
 export function registerAuthHook(app: FastifyInstance, services: Services): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     const isApi = path.startsWith('/api/v1/');
     const isWs = path.startsWith('/ws/');
     if (!isApi && !isWs) return;
+    const keyHeader = req.headers['x-api-key'];
+    if (typeof keyHeader === 'string') {
+      req.apiKey = await verifyApiKey(services.store, keyHeader);
+      if (!req.apiKey) throw new GatehouseError('UNAUTHENTICATED', 'unknown or wrong API key');
+      if (req.apiKey.registration && path !== REGISTRATION_ROUTE) throw new GatehouseError('FORBIDDEN', 'a registration key can only register agents');
+      if (!req.apiKey.registration) throw new GatehouseError('FORBIDDEN', 'API keys other than registration keys are not usable in this version');
+      return;
+    }
     req.auth = await identify(services, req);
     if (isWs || PUBLIC_ROUTES.has(path)) return;
     if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
@@ -80,6 +95,12 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
 export function requireAuth(req: FastifyRequest): AuthState {
   if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
   return req.auth;
+}
+
+export function requireAdmin(req: FastifyRequest): AuthState {
+  const a = requireAuth(req);
+  if (a.user.role !== 'admin') throw new GatehouseError('FORBIDDEN', 'this needs an admin');
+  return a;
 }
 
 export function sourceOf(req: FastifyRequest): string {

@@ -12,6 +12,8 @@ export interface ConnectionRow {
   target_user: string;
   environment: string;
   kind: 'shell' | 'exec';
+  command: string | null;
+  pty: number;
   state: ConnectionState;
   permit: string;
   created_at: string;
@@ -26,17 +28,17 @@ export function connectionsRepo(db: Db) {
   const logState = (id: string, state: ConnectionState, actor: string | null, reason: string | null) =>
     db.run('INSERT INTO connection_events (connection_id, at, state, actor, reason) VALUES (?, ?, ?, ?, ?)', [id, nowIso(), state, actor, reason]);
   return {
-    async create(c: { id: string; permit: Permit; kind: 'shell' | 'exec' }): Promise<ConnectionRow> {
+    async create(c: { id: string; permit: Permit; kind: 'shell' | 'exec'; command: string | null; pty: boolean }): Promise<ConnectionRow> {
       const p = c.permit;
       const row: ConnectionRow = {
         id: c.id, user_id: p.userId, user_email: p.email, target_id: p.targetId, target_name: p.targetName,
-        target_user: p.targetUser, environment: p.environment, kind: c.kind, state: 'open', permit: JSON.stringify(p),
+        target_user: p.targetUser, environment: p.environment, kind: c.kind, command: c.command, pty: c.pty ? 1 : 0, state: 'open', permit: JSON.stringify(p),
         created_at: nowIso(), closed_at: null, close_reason: null, closed_by: null, exit_code: null,
       };
       await db.run(
-        `INSERT INTO connections (id, user_id, user_email, target_id, target_name, target_user, environment, kind, state, permit, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [row.id, row.user_id, row.user_email, row.target_id, row.target_name, row.target_user, row.environment, row.kind, row.state, row.permit, row.created_at],
+        `INSERT INTO connections (id, user_id, user_email, target_id, target_name, target_user, environment, kind, command, pty, state, permit, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [row.id, row.user_id, row.user_email, row.target_id, row.target_name, row.target_user, row.environment, row.kind, row.command, row.pty, row.state, row.permit, row.created_at],
       );
       await logState(row.id, 'open', p.email, null);
       return row;
@@ -64,6 +66,22 @@ export function connectionsRepo(db: Db) {
       params.push(filter.limit ?? 200);
       return db.all<ConnectionRow>(
         `SELECT * FROM connections ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC LIMIT ?`,
+        params,
+      );
+    },
+    /** The connection log, newest last, joined with who/where. */
+    log(f: { userEmail?: string; targetName?: string; since?: string; until?: string; limit?: number }) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (f.userEmail) (where.push('c.user_email = ?'), params.push(f.userEmail.toLowerCase()));
+      if (f.targetName) (where.push('c.target_name = ?'), params.push(f.targetName));
+      if (f.since) (where.push('e.at >= ?'), params.push(f.since));
+      if (f.until) (where.push('e.at < ?'), params.push(f.until));
+      params.push(f.limit ?? 1000);
+      return db.all<{ at: string; connection_id: string; state: ConnectionState; actor: string | null; reason: string | null; user_email: string; target_name: string; target_user: string }>(
+        `SELECT * FROM (SELECT e.id, e.at, e.connection_id, e.state, e.actor, e.reason, c.user_email, c.target_name, c.target_user
+           FROM connection_events e JOIN connections c ON c.id = e.connection_id
+           ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY e.id DESC LIMIT ?) ORDER BY id`,
         params,
       );
     },

@@ -6,6 +6,7 @@ import { targetsRepo } from './targets-repo';
 import { policiesRepo } from './policies-repo';
 import { connectionsRepo } from './connections-repo';
 import { recordingsRepo } from './recordings-repo';
+import { apiKeysRepo } from './api-keys-repo';
 
 export async function openStore(path: string) {
   const db: Db = await openDb(path);
@@ -17,6 +18,7 @@ export async function openStore(path: string) {
     policies: policiesRepo(db),
     connections: connectionsRepo(db),
     recordings: recordingsRepo(db),
+    apiKeys: apiKeysRepo(db),
     close: () => db.close(),
   };
 }

@@ -19,6 +19,8 @@ export function connectionInfo(r: ConnectionRow): ConnectionInfo {
     targetName: r.target_name,
     targetUser: r.target_user,
     kind: r.kind,
+    command: r.command,
+    pty: r.pty === 1,
     state: r.state,
     createdAt: r.created_at,
     closedAt: r.closed_at,
@@ -48,6 +50,9 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
             targetUser: { type: 'string', minLength: 1, maxLength: 32 },
             cols: { type: 'integer', minimum: 1, maximum: MAX_TERM_COLS },
             rows: { type: 'integer', minimum: 1, maximum: MAX_TERM_ROWS },
+            command: { type: 'string', minLength: 1, maxLength: 32 * 1024 },
+            pty: { type: 'boolean' },
+            term: { type: 'string', pattern: '^[A-Za-z0-9_.+-]{1,64}$' },
           },
         },
       },
@@ -55,7 +60,9 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
     async (req: FastifyRequest<{ Body: CreateConnectionRequest }>, reply) => {
       const a = requireAuth(req);
       const ctx = { actor: a.user.email, source: sourceOf(req) };
-      const { target, targetUser, cols = 80, rows = 24 } = req.body;
+      const { target, targetUser, cols = 80, rows = 24, command, term = 'xterm-256color' } = req.body;
+      const pty = command === undefined || req.body.pty === true;
+      if (req.body.pty !== undefined && command === undefined) throw new GatehouseError('BAD_REQUEST', 'pty is an option of command');
       let allowed;
       try {
         allowed = await access.decide(a, target, 'shell', targetUser ?? null);
@@ -65,12 +72,17 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
       }
       const id = randomUUID();
       const permit = allowed.permit;
-      const row = await s.store.connections.create({ id, permit, kind: 'shell' });
+      const kind = command === undefined ? 'shell' : 'exec';
+      const row = await s.store.connections.create({ id, permit, kind, command: command ?? null, pty });
+      const size = { cols, rows };
       s.broker.register({
         id,
         permit,
         target: { id: allowed.target.id, name: allowed.target.name, kind: allowed.target.kind },
-        request: { kind: 'shell', targetUser: permit.targetUser, size: { cols, rows }, term: 'xterm-256color', lang: 'C.UTF-8' },
+        request:
+          command === undefined
+            ? { kind: 'shell', targetUser: permit.targetUser, size, term, lang: 'C.UTF-8' }
+            : { kind: 'exec', targetUser: permit.targetUser, command, ...(pty ? { pty: { size, term } } : {}), lang: 'C.UTF-8' },
       });
       s.audit.emit({ type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target, targetUser: permit.targetUser }, ctx);
       return reply.code(201).send(connectionInfo(row));

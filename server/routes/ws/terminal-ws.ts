@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CLOSE } from '../../../protocol/close-codes';
 import { GatehouseError } from '../../../protocol/errors';
-import { parseClientControl, type ServerControl } from '../../../protocol/terminal-messages';
+import { parseClientControl, STREAM_STDERR, STREAM_STDOUT, type ServerControl } from '../../../protocol/terminal-messages';
 import type { Services } from '../../services';
 import type { TerminalClient } from '../../../gateway/types';
 import type { LiveConnection } from '../../../gateway/live-connection';
@@ -32,10 +32,11 @@ function wsClient(socket: WebSocket, label: string): TerminalClient {
   socket.on('close', () => sent(pending)());
   return {
     label,
-    sendOutput(data) {
+    sendOutput(data, stream) {
       if (socket.readyState !== socket.OPEN) return;
-      pending += data.length;
-      socket.send(data, { binary: true }, sent(data.length));
+      const frame = stream === undefined ? data : Buffer.concat([Buffer.of(stream === 2 ? STREAM_STDERR : STREAM_STDOUT), data]);
+      pending += frame.length;
+      socket.send(frame, { binary: true }, sent(frame.length));
     },
     sendControl(msg: ServerControl) {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
@@ -76,7 +77,8 @@ export function registerTerminalWs(app: FastifyInstance, s: Services): void {
             client.close(4400, msg.error);
             break;
           }
-          conn.resize(client, { cols: msg.cols, rows: msg.rows });
+          if (msg.type === 'eof') conn.endInput(client);
+          else conn.resize(client, { cols: msg.cols, rows: msg.rows });
         }
       }
       busy = false;

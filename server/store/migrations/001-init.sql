@@ -42,7 +42,22 @@ CREATE TABLE targets (
   kind TEXT NOT NULL CHECK (kind IN ('agent', 'ssh', 'local', 'proxy')),
   environment TEXT NOT NULL REFERENCES environments(name),
   created_at TEXT NOT NULL,
-  last_seen_at TEXT
+  last_seen_at TEXT,
+  -- agent targets: the agent's Ed25519 public key (SPKI PEM) it proves possession of at every connect
+  agent_public_key TEXT,
+  registered_with TEXT
+);
+
+-- API keys: the secret is shown once and stored only as its SHA-256 (it is 256 random bits, so
+-- a slow hash adds nothing). Registration keys may only register agents.
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  secret_hash TEXT NOT NULL,
+  registration INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT,
+  last_used_at TEXT
 );
 
 CREATE TABLE policies (
@@ -61,7 +76,9 @@ CREATE TABLE connections (
   target_name TEXT NOT NULL,
   target_user TEXT NOT NULL,
   environment TEXT NOT NULL,
-  kind TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('shell', 'exec')),
+  command TEXT,
+  pty INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('open', 'connected', 'disconnected', 'closed')),
   permit TEXT NOT NULL,
   created_at TEXT NOT NULL,

@@ -1,0 +1,295 @@
+/**
+ * The gateway's side of one agent link: many Channels multiplexed over one FrameTransport.
+ *
+ * What must stay true:
+ * - We choose stream ids (increasing, never reused), so a frame for an id we never allocated
+ *   is a protocol error, while one for an id that already ended is a late frame and ignored.
+ * - Every frame from the agent is validated; a malformed or out-of-order one ends this link
+ *   (with a logged reason) and nothing else: its channels settle with the reason as error.
+ * - `open` rejects with a GatehouseError, honours its AbortSignal (an abort after the open was
+ *   sent also sends `close`, so nothing is left running on the agent), and never hangs past
+ *   the link's end.
+ */
+import {
+  AGENT_PROTOCOL_VERSION, DEFAULT_WINDOW, decodeFrame, encodeFrame, MAX_WINDOW,
+  type Frame, type OpenFailCode, type OpenSpec,
+} from '../../protocol/agent-frames';
+import { GatehouseError, type ErrorCode } from '../../protocol/errors';
+import type { Channel } from '../types';
+import { AgentChannel } from './agent-channel';
+import type { FrameTransport } from './frame-transport';
+
+export interface AgentInfo {
+  name: string;
+  hostname: string;
+  agentVersion: string;
+}
+
+export interface AgentLinkOptions {
+  /** For log lines, e.g. "local agent". */
+  label?: string;
+  log?: (line: string) => void;
+  /** Credit granted to the agent per stream for output. */
+  window?: number;
+  /** The agent must say hello within this time. */
+  helloTimeoutMs?: number;
+  /** Ping every intervalMs; a missing pong after timeoutMs ends the link. */
+  keepalive?: { intervalMs: number; timeoutMs: number };
+}
+
+type Slot =
+  | { state: 'pending'; spec: OpenSpec; resolve: (c: Channel) => void; reject: (e: Error) => void; cleanup: () => void }
+  | { state: 'open'; channel: AgentChannel };
+
+const FAIL_CODES: Record<OpenFailCode, ErrorCode> = {
+  TARGET_USER_UNKNOWN: 'TARGET_USER_UNKNOWN',
+  NOT_PERMITTED: 'FORBIDDEN',
+  SPAWN_FAILED: 'TARGET_UNAVAILABLE',
+  CONNECT_FAILED: 'TARGET_UNAVAILABLE',
+  BAD_REQUEST: 'TARGET_UNAVAILABLE',
+};
+
+export class AgentLink {
+  /** Resolves with the reason once the link has ended. */
+  readonly closed: Promise<string>;
+  private resolveClosed!: (reason: string) => void;
+  private endReason: string | null = null;
+  private info: AgentInfo | null = null;
+  private readonly helloWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  private readonly slots = new Map<number, Slot>();
+  private nextStream = 1;
+  private readonly pings = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private nextNonce = 1;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly window: number;
+  private readonly label: string;
+
+  constructor(
+    private readonly transport: FrameTransport,
+    private readonly opts: AgentLinkOptions = {},
+  ) {
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+    this.window = Math.min(opts.window ?? DEFAULT_WINDOW, MAX_WINDOW);
+    this.label = opts.label ?? 'agent';
+    transport.start({ frame: (b) => this.onFrame(b), end: (r) => this.onEnd(r) });
+    if (this.endReason !== null) return;
+    this.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION } });
+    const helloMs = opts.helloTimeoutMs ?? 10_000;
+    const helloTimer = setTimeout(() => {
+      if (!this.info) this.protocolError(`no hello within ${helloMs} ms`);
+    }, helloMs);
+    helloTimer.unref();
+    this.timers.push(helloTimer);
+    if (opts.keepalive) {
+      const { intervalMs, timeoutMs } = opts.keepalive;
+      const t = setInterval(() => {
+        this.ping(timeoutMs).catch((e: Error) => {
+          if (this.endReason === null) this.protocolError(`keepalive: ${e.message}`);
+        });
+      }, intervalMs);
+      t.unref();
+      this.timers.push(t);
+    }
+  }
+
+  /** The agent's hello, once received. */
+  get agent(): AgentInfo | null {
+    return this.info;
+  }
+
+  get isClosed(): boolean {
+    return this.endReason !== null;
+  }
+
+  /** Opens a stream; resolves with its Channel once the agent answered `opened`. */
+  async open(spec: OpenSpec, signal?: AbortSignal): Promise<Channel> {
+    if (signal?.aborted) throw abortError(signal);
+    this.assertOpen();
+    if (this.nextStream > 0xffffffff) throw new GatehouseError('TARGET_UNAVAILABLE', 'agent link ran out of stream ids');
+    const stream = this.nextStream++;
+    // Validate with the same code the agent will use: a request it would reject must fail
+    // here, as a bad request, not end the link for every other stream.
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeFrame({ type: 'open', stream, body: { spec, window: this.window } });
+    } catch (e) {
+      throw new GatehouseError('BAD_REQUEST', `open request too large: ${(e as Error).message}`);
+    }
+    const check = decodeFrame(bytes);
+    if (!check.ok) throw new GatehouseError('BAD_REQUEST', `invalid open request: ${check.error}`);
+    await this.whenReady(signal);
+    return new Promise<Channel>((resolve, reject) => {
+      // The signal may have fired, or the link ended, while we waited for the hello.
+      if (signal?.aborted) return reject(abortError(signal));
+      if (this.endReason !== null) return reject(this.linkError());
+      const onAbort = () => {
+        if (this.slots.get(stream)?.state !== 'pending') return;
+        this.slots.delete(stream);
+        this.send({ type: 'close', stream, body: { reason: 'open aborted' } });
+        reject(abortError(signal!));
+      };
+      const cleanup = () => signal?.removeEventListener('abort', onAbort);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.slots.set(stream, { state: 'pending', spec, resolve, reject, cleanup });
+      this.transport.send(bytes);
+    });
+  }
+
+  /** Round-trip time of one ping in ms; rejects on timeout or when the link ends. */
+  ping(timeoutMs = 10_000): Promise<number> {
+    if (this.endReason !== null) return Promise.reject(this.linkError());
+    const nonce = this.nextNonce;
+    this.nextNonce = this.nextNonce >= 0xffffffff ? 1 : this.nextNonce + 1;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(nonce);
+        reject(new Error(`no pong within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pings.set(nonce, { resolve: () => resolve(performance.now() - started), reject, timer });
+      this.send({ type: 'ping', stream: 0, nonce });
+    });
+  }
+
+  /** Ends the link; every channel's `exit` settles with `reason` as its error. */
+  close(reason: string): void {
+    this.transport.close(reason);
+  }
+
+  private send(f: Frame): void {
+    if (this.endReason === null) this.transport.send(encodeFrame(f));
+  }
+
+  private protocolError(reason: string): void {
+    if (this.endReason !== null) return;
+    this.opts.log?.(`${this.label}: protocol error: ${reason}; closing the link`);
+    this.transport.close(`${this.label} protocol error: ${reason}`);
+  }
+
+  private assertOpen(): void {
+    if (this.endReason !== null) throw this.linkError();
+  }
+
+  private linkError(): GatehouseError {
+    return new GatehouseError('TARGET_UNAVAILABLE', `${this.label} link closed: ${this.endReason}`);
+  }
+
+  private whenReady(signal?: AbortSignal): Promise<void> {
+    if (this.info) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.helloWaiters.delete(waiter);
+        reject(abortError(signal!));
+      };
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (e: Error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.helloWaiters.add(waiter);
+    });
+  }
+
+  private onEnd(reason: string): void {
+    if (this.endReason !== null) return;
+    this.endReason = reason;
+    for (const t of this.timers) clearTimeout(t);
+    const err = this.linkError();
+    for (const w of this.helloWaiters) w.reject(err);
+    this.helloWaiters.clear();
+    for (const p of this.pings.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pings.clear();
+    const slots = [...this.slots.values()];
+    this.slots.clear();
+    for (const s of slots) {
+      if (s.state === 'pending') {
+        s.cleanup();
+        s.reject(err);
+      } else {
+        s.channel.linkClosed(reason);
+      }
+    }
+    this.resolveClosed(reason);
+  }
+
+  private onFrame(bytes: Uint8Array): void {
+    if (this.endReason !== null) return;
+    const r = decodeFrame(bytes);
+    if (!r.ok) return this.protocolError(r.error);
+    const f = r.frame;
+    if (!this.info) {
+      if (f.type !== 'hello') return this.protocolError(`expected hello, got ${f.type}`);
+      if (f.body.role !== 'agent') return this.protocolError('hello from a peer that is not an agent');
+      if (f.body.v !== AGENT_PROTOCOL_VERSION) return this.protocolError(`unsupported protocol version ${f.body.v} (the gateway speaks ${AGENT_PROTOCOL_VERSION})`);
+      this.info = { name: f.body.name, hostname: f.body.hostname, agentVersion: f.body.agentVersion };
+      for (const w of this.helloWaiters) w.resolve();
+      this.helloWaiters.clear();
+      return;
+    }
+    switch (f.type) {
+      case 'ping':
+        return this.send({ type: 'pong', stream: 0, nonce: f.nonce });
+      case 'pong': {
+        const p = this.pings.get(f.nonce);
+        if (!p) return; // answered after its timeout
+        this.pings.delete(f.nonce);
+        clearTimeout(p.timer);
+        p.resolve();
+        return;
+      }
+      case 'hello':
+      case 'open':
+      case 'resize':
+        return this.protocolError(`the agent may not send ${f.type}`);
+    }
+    const slot = this.slots.get(f.stream);
+    if (!slot) {
+      if (f.stream >= this.nextStream) return this.protocolError(`${f.type} on stream ${f.stream}, which was never opened`);
+      return; // a stream we already closed; this frame crossed our close in flight
+    }
+    if (slot.state === 'pending') {
+      if (f.type === 'opened') {
+        slot.cleanup();
+        const spec = slot.spec;
+        const channel = new AgentChannel(
+          {
+            stream: f.stream,
+            kind: spec.kind,
+            separateStderr: spec.kind === 'exec' && !spec.pty,
+            hasTerminal: spec.kind === 'shell' || (spec.kind === 'exec' && !!spec.pty),
+            sendWindow: f.body.window,
+            recvWindow: this.window,
+            ...(f.body.shell !== undefined ? { shell: f.body.shell } : {}),
+          },
+          { send: (fr) => this.send(fr), release: (id) => this.slots.delete(id) },
+        );
+        this.slots.set(f.stream, { state: 'open', channel });
+        return slot.resolve(channel);
+      }
+      if (f.type === 'open_failed') {
+        slot.cleanup();
+        this.slots.delete(f.stream);
+        return slot.reject(new GatehouseError(FAIL_CODES[f.body.code], f.body.message));
+      }
+      return this.protocolError(`${f.type} on stream ${f.stream} before it was opened`);
+    }
+    if (f.type === 'opened' || f.type === 'open_failed') return this.protocolError(`${f.type} on stream ${f.stream}, which is already open`);
+    const err = slot.channel.onFrame(f);
+    if (err) this.protocolError(`stream ${f.stream}: ${err}`);
+  }
+}
+
+/** The caller's own GatehouseError when it gave one as the abort reason, else TARGET_UNAVAILABLE. */
+export function abortError(signal: AbortSignal): GatehouseError {
+  const r: unknown = signal.reason;
+  return r instanceof GatehouseError ? r : new GatehouseError('TARGET_UNAVAILABLE', 'open aborted', { cause: r });
+}

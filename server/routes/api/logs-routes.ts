@@ -1,0 +1,63 @@
+/**
+ * Logs: the connection log (open / connected / disconnected / closed, who and why). Users see
+ * their own connections; admins see everyone's. `since`/`until` take an ISO time or a duration
+ * back from now (`2h`, `7d`).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatehouseError } from '../../../protocol/errors';
+import type { ConnectionLogEntry } from '../../../protocol/api-types';
+import type { Services } from '../../services';
+import { parseDuration } from '../../config';
+import { requireAuth } from '../../plugins/auth-hook';
+
+export function parseTimeBound(name: string, v: string | undefined, now = Date.now()): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const d = parseDuration(v);
+  if (d !== null) return new Date(now - d * 1000).toISOString();
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new GatehouseError('BAD_REQUEST', `${name} must be an ISO time or a duration like 2h, not ${JSON.stringify(v).slice(0, 40)}`);
+  return new Date(t).toISOString();
+}
+
+type LogQuery = { user?: string; target?: string; since?: string; until?: string; limit?: number };
+
+const querySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { type: 'string', maxLength: 320 },
+    target: { type: 'string', maxLength: 128 },
+    since: { type: 'string', maxLength: 40 },
+    until: { type: 'string', maxLength: 40 },
+    limit: { type: 'integer', minimum: 1, maximum: 10000 },
+  },
+} as const;
+
+export function registerLogRoutes(app: FastifyInstance, s: Services): void {
+  app.get('/api/v1/logs/connections', { schema: { querystring: querySchema } }, async (req: FastifyRequest<{ Querystring: LogQuery }>) => {
+    const a = requireAuth(req);
+    const q = req.query;
+    const userEmail = a.user.role === 'admin' ? q.user : a.user.email;
+    const since = parseTimeBound('since', q.since);
+    const until = parseTimeBound('until', q.until);
+    const rows = await s.store.connections.log({
+      ...(userEmail ? { userEmail } : {}),
+      ...(q.target ? { targetName: q.target } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+      ...(q.limit ? { limit: q.limit } : {}),
+    });
+    return rows.map(
+      (r): ConnectionLogEntry => ({
+        at: r.at,
+        connectionId: r.connection_id,
+        state: r.state,
+        actor: r.actor,
+        reason: r.reason,
+        userEmail: r.user_email,
+        targetName: r.target_name,
+        targetUser: r.target_user,
+      }),
+    );
+  });
+}
