@@ -3,7 +3,7 @@
  * createLocalDialer, opening shells, exec and TCP streams as a real Linux user created here.
  * Needs root (useradd, setpriv), as the appliance does.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -13,6 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentLink } from '../../gateway/agent/agent-link';
+import { byteStreamTransport } from '../../gateway/agent/frame-transport';
 import { createLocalDialer, type LocalDialer } from '../../gateway/local/local-dialer';
 import type { Channel, OpenRequest, TargetRef } from '../../gateway/types';
 import { GatehouseError } from '../../protocol/errors';
@@ -60,6 +62,16 @@ function watch(channel: Channel) {
       check();
     });
   return { until, get text() { return text; } };
+}
+
+const running = (pattern: string) => sh('/bin/sh', ['-c', `pgrep -f "${pattern}" || true`]).trim();
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${cond.toString()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 let marker = 0;
@@ -172,9 +184,10 @@ describe.skipIf(!isRoot)('local agent (embedded, over stdio)', () => {
     const p = open({ kind: 'exec', targetUser: USER, command: 'sleep 7654321' }, ac.signal);
     setImmediate(() => ac.abort(new GatehouseError('TARGET_UNAVAILABLE', 'user went away')));
     await expect(p).rejects.toThrow('user went away');
-    await new Promise((r) => setTimeout(r, 500));
-    const left = sh('/bin/sh', ['-c', 'pgrep -f "sleep 765432[1]" || true']).trim();
-    expect(left).toBe('');
+    // The agent may finish starting it after the abort; it must then kill it at once.
+    await until(() => !running('sleep 765432[1]'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(running('sleep 765432[1]')).toBe('');
   });
 
   it('opens TCP connections from the agent', async () => {
@@ -228,6 +241,41 @@ describe.skipIf(!isRoot)('local agent (embedded, over stdio)', () => {
     expect(peak - before).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 
+  it('as a command: --help, --server (not yet), usage errors', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [bundle, 'agent', ...args], { encoding: 'utf8', timeout: 10_000 });
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: gatehouse agent --stdio');
+    const server = run('--server', 'wss://127.0.0.1:1/ws/agent', '--name', 'x');
+    expect(server.status).toBe(2);
+    expect(server.stderr).toBe('gatehouse agent: --server mode is not implemented yet; use --stdio\n');
+    const bad = run('--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^gatehouse agent: unknown option --bogus\n/);
+    expect(bad.stdout).toBe('');
+  });
+
+  it('exits when its stdin ends, killing what it runs, and prints nothing but frames on stdout', async () => {
+    const child = spawn(process.execPath, [bundle, 'agent', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const link = new AgentLink(byteStreamTransport(child.stdout, child.stdin), { label: 'test agent' });
+    try {
+      const ch = await link.open({ kind: 'exec', targetUser: USER, command: 'echo started; exec sleep 6543219' });
+      ch.stderr!.resume();
+      await new Promise((r) => ch.io.once('data', r));
+      expect(running('sleep 654321[9]')).not.toBe('');
+      child.stdin.end();
+      expect(await exited).toBe(0);
+      expect(running('sleep 654321[9]')).toBe('');
+      expect(await ch.exit).toMatchObject({ code: null, error: expect.any(String) });
+      // Every byte on stdout was a valid frame: otherwise the link would have logged a protocol error.
+      expect(await link.closed).not.toMatch(/protocol error/);
+    } finally {
+      child.kill('SIGKILL');
+      link.close('test over');
+    }
+  });
+
   it('settles channels with an error when the agent dies, and respawns it on the next open', async () => {
     const ch = await open({ kind: 'shell', targetUser: USER, size: { cols: 80, rows: 24 }, term: 'xterm' });
     const w = watch(ch);
@@ -238,6 +286,7 @@ describe.skipIf(!isRoot)('local agent (embedded, over stdio)', () => {
     const exit = await ch.exit;
     expect(exit.code).toBeNull();
     expect(exit.error).toMatch(/SIGKILL/);
+    expect(agentLog.join('')).toContain('local agent was killed by SIGKILL');
     const again = await execText('echo "pid=$PPID"');
     const newPid = Number(again.out.match(/pid=(\d+)/)![1]);
     expect(newPid).not.toBe(agentPid);

@@ -1,0 +1,202 @@
+/**
+ * The typed client of the service's REST API and terminal websocket, over the DTOs of
+ * protocol/. Every request goes to one origin with the stored bearer token and, when the login
+ * pinned a certificate, trusts only that certificate (services/server-tls.ts).
+ *
+ * Failures become CliErrors with one line a user can act on: the service's own safe message
+ * for HTTP errors, and a short diagnosis for network and TLS failures.
+ */
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import WebSocket from 'ws';
+import type {
+  ChangePasswordRequest,
+  ConnectionInfo,
+  ConnectionLogEntry,
+  CreateConnectionRequest,
+  LoginRequest,
+  LoginResponse,
+  SessionInfo,
+  TargetInfo,
+} from '../../protocol/api-types';
+import type { ErrorBody, ErrorCode } from '../../protocol/errors';
+import { CliError } from '../cli-errors';
+import { pinnedTlsOptions, type TlsPin } from './server-tls';
+
+export interface Endpoint {
+  /** `https://host:port` or `http://host:port`. */
+  origin: string;
+  pin: TlsPin | null;
+}
+
+/** An HTTP error reply of the service. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ConnectionLogFilter {
+  user?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+}
+
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const NOT_LOGGED_IN = 'not logged in: the session has expired or was ended; run gate login';
+
+const TLS_VERIFY_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** One line for a failure to talk to the service at all (network, TLS). */
+export function describeNetworkError(endpoint: Endpoint, err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (endpoint.pin && (TLS_VERIFY_CODES.has(code) || /is not the pinned/.test(err.message))) {
+    return `the certificate of ${endpoint.origin} is not the pinned ${endpoint.pin.fingerprint}; if the service's certificate was replaced, run gate login --ca-fingerprint with the new one`;
+  }
+  if (TLS_VERIFY_CODES.has(code)) {
+    return `cannot verify the certificate of ${endpoint.origin} (${err.message}); for a self-signed certificate run gate login --ca-fingerprint sha256:HEX as printed by gatehouse serve`;
+  }
+  return `cannot reach ${endpoint.origin}: ${err.message}`;
+}
+
+export class ApiClient {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly token: string | null,
+  ) {}
+
+  login(body: LoginRequest): Promise<LoginResponse> {
+    return this.call('POST', '/api/v1/auth/login', body);
+  }
+
+  me(): Promise<SessionInfo> {
+    return this.call('GET', '/api/v1/auth/me');
+  }
+
+  logout(): Promise<void> {
+    return this.call('POST', '/api/v1/auth/logout');
+  }
+
+  changePassword(body: ChangePasswordRequest): Promise<void> {
+    return this.call('POST', '/api/v1/auth/password', body);
+  }
+
+  targets(): Promise<TargetInfo[]> {
+    return this.call('GET', '/api/v1/targets');
+  }
+
+  createConnection(body: CreateConnectionRequest): Promise<ConnectionInfo> {
+    return this.call('POST', '/api/v1/connections', body);
+  }
+
+  connections(opts: { all?: boolean } = {}): Promise<ConnectionInfo[]> {
+    return this.call('GET', `/api/v1/connections${opts.all ? '?all=1' : ''}`);
+  }
+
+  connection(id: string): Promise<ConnectionInfo> {
+    return this.call('GET', `/api/v1/connections/${encodeURIComponent(id)}`);
+  }
+
+  closeConnection(id: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/connections/${encodeURIComponent(id)}`);
+  }
+
+  connectionLog(filter: ConnectionLogFilter = {}): Promise<ConnectionLogEntry[]> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+    const qs = q.toString();
+    return this.call('GET', `/api/v1/logs/connections${qs ? `?${qs}` : ''}`);
+  }
+
+  /**
+   * Opens the terminal websocket of a connection (`wsPath` from ConnectionInfo). The socket is
+   * returned at once; the caller listens for open/message/close/error.
+   */
+  openTerminal(wsPath: string): WebSocket {
+    const url = new URL(wsPath, this.endpoint.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return new WebSocket(url, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}),
+      handshakeTimeout: REQUEST_TIMEOUT_MS,
+      maxPayload: 4 * 1024 * 1024,
+    });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    if (res.status >= 200 && res.status < 300) {
+      if (res.status === 204 || res.text === '') return undefined as T;
+      try {
+        return JSON.parse(res.text) as T;
+      } catch {
+        throw new ApiError(res.status, null, `${method} ${path}: the service sent a reply that is not JSON`);
+      }
+    }
+    let err: ErrorBody['error'] | null = null;
+    try {
+      err = (JSON.parse(res.text) as ErrorBody).error ?? null;
+    } catch {
+      // not one of our error bodies (a proxy in between?): described by its status below
+    }
+    if (res.status === 401 && err?.code === 'UNAUTHENTICATED') throw new ApiError(401, err.code, NOT_LOGGED_IN);
+    if (err?.code === 'PASSWORD_CHANGE_REQUIRED') {
+      throw new ApiError(res.status, err.code, 'the password must be changed first: log in once on a terminal or in the web UI');
+    }
+    if (err && typeof err.message === 'string') throw new ApiError(res.status, err.code ?? null, err.message);
+    throw new ApiError(res.status, null, `${method} ${path}: HTTP ${res.status}`);
+  }
+
+  private send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const url = new URL(path, this.endpoint.origin);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const options: RequestOptions = { method, headers, timeout: REQUEST_TIMEOUT_MS };
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const onResponse = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            req.destroy(new Error(`reply larger than ${MAX_RESPONSE_BYTES} bytes`));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => reject(new CliError(describeNetworkError(this.endpoint, e), { cause: e })));
+      };
+      const req = secure
+        ? httpsRequest(url, { ...options, ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}) }, onResponse)
+        : httpRequest(url, options, onResponse);
+      req.on('timeout', () => req.destroy(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on('error', (e) => reject(new CliError(describeNetworkError(this.endpoint, e), { cause: e })));
+      req.end(payload);
+    });
+  }
+}

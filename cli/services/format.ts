@@ -1,0 +1,22 @@
+/** Plain-text output: aligned tables and local times, for humans (scripts use --json). */
+
+/** Columns separated by two spaces; the last column is not padded. Empty cells print `-`. */
+export function table(headers: string[], rows: string[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === '' ? '-' : c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n').join('');
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** An ISO UTC time as `YYYY-MM-DD HH:MM:SS` in the local time zone; `-` for null. */
+export function localTime(iso: string | null): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}

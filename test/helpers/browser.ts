@@ -1,0 +1,54 @@
+/**
+ * Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, in a persistent
+ * context on a fresh profile dir (Playwright refuses --user-data-dir in args). The service's
+ * certificate is self-signed, hence ignoreHTTPSErrors.
+ */
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CHROMIUM_PATH = process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Every console error and page error, for diagnosing a failed test. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(opts: { viewport?: { width: number; height: number } } = {}): Promise<BrowserSession> {
+  const profileDir = await mkdtemp(join(tmpdir(), 'gatehouse-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    ignoreHTTPSErrors: true,
+    viewport: opts.viewport ?? { width: 1280, height: 720 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close().catch(() => undefined);
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** The top bar: brand, section links, who is logged in, and Log out. */
+import type { SessionInfo } from '../protocol/api-types';
+import { h, mount } from './dom';
+
+export interface NavOptions {
+  session: SessionInfo | null;
+  section: string | undefined;
+  onLogout: () => void;
+}
+
+export function renderNav(el: HTMLElement, opts: NavOptions): void {
+  const { session } = opts;
+  if (!session) {
+    mount(el, h('span', { class: 'brand' }, brandMark(), 'Gatehouse'));
+    return;
+  }
+  const link = (section: string, href: string, label: string) =>
+    h('a', { href, 'aria-current': opts.section === section ? 'page' : null }, label);
+  const links = session.mustChangePassword
+    ? []
+    : [link('targets', '#/targets', 'Targets'), link('recordings', '#/recordings', 'Recordings')];
+  mount(
+    el,
+    h('a', { class: 'brand', href: '#/targets' }, brandMark(), 'Gatehouse'),
+    h('nav', { 'aria-label': 'Main' }, links),
+    h(
+      'div',
+      { class: 'nav-user' },
+      h('span', { class: 'nav-email', title: `Signed in as ${session.user.email}` }, session.user.email),
+      session.user.role === 'admin' ? h('span', { class: 'badge badge-muted' }, 'admin') : null,
+      h('button', { type: 'button', class: 'button button-quiet', onclick: opts.onLogout }, 'Log out'),
+    ),
+  );
+}
+
+function brandMark(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'brand-mark');
+  const path = document.createElementNS(ns, 'path');
+  // A gate: two posts and an arch.
+  path.setAttribute('d', 'M4 21V9a8 8 0 0 1 16 0v12h-4V10a4 4 0 0 0-8 0v11z');
+  svg.append(path);
+  return svg;
+}
