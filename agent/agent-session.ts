@@ -75,7 +75,7 @@ export class AgentSession {
   }
 
   start(): void {
-    this.transport.start({ frame: (b) => this.onFrame(b), end: (r) => this.onEnd(r) });
+    this.transport.start({ frame: (b) => this.onFrame(b), invalid: (r) => this.protocolError(r), end: (r) => this.onEnd(r) });
     this.send({ type: 'hello', stream: 0, body: { role: 'agent', v: AGENT_PROTOCOL_VERSION, name: this.opts.name, hostname: this.opts.hostname, agentVersion: this.opts.agentVersion } });
   }
 

@@ -11,6 +11,8 @@ import { FrameSplitter } from '../protocol/agent-frames';
 export interface TransportHandlers {
   /** One whole frame, length prefix included, not yet validated. */
   frame(bytes: Uint8Array): void;
+  /** The byte stream cannot be framed any more (an oversized length): a protocol error. */
+  invalid(reason: string): void;
   /** The transport ended (peer closed, I/O error, framing broken, or `close()`); called once. */
   end(reason: string): void;
 }
@@ -45,6 +47,7 @@ export function byteStreamTransport(input: ByteSource, output: ByteSink): FrameT
   const splitter = new FrameSplitter();
   let handlers: TransportHandlers | null = null;
   let ended = false;
+  let broken = false;
 
   const finish = (reason: string) => {
     if (ended) return;
@@ -62,13 +65,18 @@ export function byteStreamTransport(input: ByteSource, output: ByteSink): FrameT
     start(h) {
       handlers = h;
       input.on('data', (chunk) => {
-        if (ended) return;
+        if (ended || broken) return;
         const r = splitter.push(chunk);
         for (const f of r.frames) {
           if (ended) return;
           h.frame(f);
         }
-        if (r.error) finish(`protocol error: ${r.error}`);
+        if (r.error && !ended) {
+          broken = true;
+          h.invalid(r.error);
+          // The receiver is expected to close; make sure the link ends even if it does not.
+          finish(`protocol error: ${r.error}`);
+        }
       });
       input.on('end', () => finish('the peer closed the link'));
       input.on('close', () => finish('the peer closed the link'));

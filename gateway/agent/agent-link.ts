@@ -71,7 +71,7 @@ export class AgentLink {
     this.closed = new Promise((r) => (this.resolveClosed = r));
     this.window = Math.min(opts.window ?? DEFAULT_WINDOW, MAX_WINDOW);
     this.label = opts.label ?? 'agent';
-    transport.start({ frame: (b) => this.onFrame(b), end: (r) => this.onEnd(r) });
+    transport.start({ frame: (b) => this.onFrame(b), invalid: (r) => this.protocolError(r), end: (r) => this.onEnd(r) });
     if (this.endReason !== null) return;
     this.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION } });
     const helloMs = opts.helloTimeoutMs ?? 10_000;

@@ -7,6 +7,7 @@ import { decodeFrame, encodeFrame, type Frame, type FrameTypeName } from '../../
 
 export interface Handlers {
   frame(bytes: Uint8Array): void;
+  invalid(reason: string): void;
   end(reason: string): void;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * Every verb of `gate`, in the order of SPEC §2.2: those this version implements, bound to their
+ * handlers, and those it does not yet, which say so instead of pretending.
+ */
+import { bind, type BoundCommand } from './command';
+import { loginCommand } from './login/login.command';
+import { loginHandler } from './login/login.handler';
+import { logoutCommand } from './logout/logout.command';
+import { logoutHandler } from './logout/logout.handler';
+import { statusCommand } from './status/status.command';
+import { statusHandler } from './status/status.handler';
+import { lsCommand } from './ls/ls.command';
+import { lsHandler } from './ls/ls.handler';
+import { connectCommand } from './connect/connect.command';
+import { connectHandler } from './connect/connect.handler';
+import { attachCommand } from './attach/attach.command';
+import { attachHandler } from './attach/attach.handler';
+import { lcCommand } from './lc/lc.command';
+import { lcHandler } from './lc/lc.handler';
+import { closeCommand } from './close/close.command';
+import { closeHandler } from './close/close.handler';
+import { logsCommand } from './logs/logs.command';
+import { logsHandler } from './logs/logs.handler';
+
+export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
+  [
+    bind(loginCommand, loginHandler),
+    bind(logoutCommand, logoutHandler),
+    bind(statusCommand, statusHandler),
+    bind(lsCommand, lsHandler),
+    bind(connectCommand, connectHandler),
+    bind(attachCommand, attachHandler),
+    bind(lcCommand, lcHandler),
+    bind(closeCommand, closeHandler),
+    bind(logsCommand, logsHandler),
+  ].map((c) => [c.def.name, c]),
+);
+
+/** Verbs of SPEC §2.2 that this version does not have yet, with their synopsis. */
+export const NOT_YET: ReadonlyMap<string, string> = new Map([
+  ['tunnel', 'gate tunnel TARGET [--target-port P] [--local-port P] [--bind 127.0.0.1]'],
+  ['ssh-proxy', 'gate ssh-proxy %r %h %p'],
+  ['generate', 'gate generate ssh-config [--output F]'],
+  ['recordings', 'gate recordings ls|play|download|rm ...'],
+  ['request', 'gate request TARGET --user TUSER --action shell|tunnel|copy --reason TEXT [--duration 30m]'],
+  ['requests', 'gate requests ls|approve|deny ...'],
+  ['users', 'gate users ls|add|rm|reset-mfa|set-role ...'],
+  ['groups', 'gate groups ls|add|rm|add-member|rm-member ...'],
+  ['policies', 'gate policies ls|show|apply|rm ...'],
+  ['keys', 'gate keys ls|create|rm ...'],
+  ['targets', 'gate targets ls|rm|rename|set-env ...'],
+  ['envs', 'gate envs ls|add|rm|set-offline-removal ...'],
+]);
+
+export function topLevelHelp(): string {
+  const width = Math.max(...[...COMMANDS.keys(), ...NOT_YET.keys()].map((n) => n.length)) + 2;
+  const lines = [
+    'usage: gate <command> [options]        gate <command> --help for its options',
+    '',
+    'commands:',
+    ...[...COMMANDS.values()].map((c) => `  ${c.def.name.padEnd(width)}${c.def.summary}`),
+    '',
+    'not available in this version yet:',
+    ...[...NOT_YET.keys()].map((n) => `  ${n}`),
+    '',
+    'common options: --help, --debug (stack traces on errors); --json on verbs that print data',
+    'exit codes: 0 ok, 1 reported error, 2 usage error; connect and attach return the remote exit code',
+  ];
+  return lines.join('\n') + '\n';
+}
