@@ -15,7 +15,7 @@
  */
 import { AGENT_PROTOCOL_VERSION, DEFAULT_WINDOW, decodeFrame, encodeFrame, type Frame, type OpenFailCode, type OpenSpec } from '../protocol/agent-frames';
 import { CreditedSender, RecvWindow } from '../protocol/credit';
-import type { FrameTransport } from './frame-transport';
+import type { FrameTransport } from '../protocol/frame-transport';
 import { startExec } from './runners/exec-runner';
 import { startPty } from './runners/pty-runner';
 import type { AgentIdentity, Runner, RunnerSink, StartResult } from './runners/runner';
@@ -130,8 +130,7 @@ export class AgentSession {
         return this.send({ type: 'pong', stream: 0, nonce: f.nonce });
       case 'pong':
         return;
-      case 'open':
-      {
+      case 'open': {
         const p = this.onOpen(f.stream, f.body.spec, f.body.window);
         this.starting.add(p);
         void p.finally(() => this.starting.delete(p));

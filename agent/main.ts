@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { AgentSession } from './agent-session';
 import { AGENT_USAGE, AGENT_VERSION, parseAgentArgs } from './agent-cli';
-import { byteStreamTransport, type ByteSink } from './frame-transport';
+import { byteStreamTransport, type ByteSink } from '../protocol/frame-transport';
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'agent') argv.shift(); // run as `gatehouse agent …` or as this file directly

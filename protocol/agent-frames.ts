@@ -290,7 +290,9 @@ export class FrameSplitter {
   }
 
   private take(n: number): Uint8Array {
-    const out = this.peek(n).slice();
+    // One copy either way: peek() already returns a fresh array when the frame spans parts.
+    const first0 = this.parts[0]!;
+    const out = first0.length >= n ? first0.slice(0, n) : this.peek(n);
     let left = n;
     while (left > 0) {
       const first = this.parts[0]!;

@@ -54,8 +54,17 @@ const node = {
 };
 await mkdir(join(dist, 'web'), { recursive: true });
 await Promise.all([
-  build({ ...node, entryPoints: [join(root, 'bin/gatehouse.ts')], outfile: join(dist, 'gatehouse.js') }),
-  build({ ...node, entryPoints: [join(root, 'bin/gate.ts')], outfile: join(dist, 'gate.js') }),
+  // One build with code splitting: `gatehouse agent` loads only the agent's chunk, not the
+  // appliance's (sqlite3, fastify, xterm), so agents start fast and small.
+  build({
+    ...node,
+    entryPoints: { gatehouse: join(root, 'bin/gatehouse.ts'), gate: join(root, 'bin/gate.ts') },
+    outdir: dist,
+    splitting: true,
+    // Chunks are content-hashed and never deleted here: a test may be running a service from
+    // the previous build while another rebuilds.
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
   build({
     bundle: true,
     platform: 'browser',

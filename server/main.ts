@@ -5,7 +5,6 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { GatehouseError } from '../protocol/errors';
 import { loadConfig, type Config } from './config';
@@ -16,6 +15,7 @@ import { createUser, ensureInitialized } from './bootstrap';
 import { loadTls } from './tls';
 import { createApiKey } from './auth/api-keys';
 import { mkdir } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 
 class UsageError extends Error {}
 
@@ -79,9 +79,11 @@ async function serve(args: string[]): Promise<number> {
   if (values['public-url']) flags.public_url = values['public-url'];
   const config = configFrom(values, flags);
 
-  const here = dirname(fileURLToPath(import.meta.url));
-  const services = await createServices(config, { localAgentCommand: [process.execPath, process.argv[1]!, 'agent', '--stdio'] });
-  const app = await buildApp(services, { webRoot: join(here, 'web') });
+  // The entry script is dist/gatehouse.js (this code sits in a chunk beside it); resolve
+  // symlinks such as npm's bin links so dist/web is found.
+  const entry = realpathSync(process.argv[1]!);
+  const services = await createServices(config, { localAgentCommand: [process.execPath, entry, 'agent', '--stdio'] });
+  const app = await buildApp(services, { webRoot: join(dirname(entry), 'web') });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;

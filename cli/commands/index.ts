@@ -61,7 +61,7 @@ export function topLevelHelp(): string {
     ...[...COMMANDS.values()].map((c) => `  ${c.def.name.padEnd(width)}${c.def.summary}`),
     '',
     'not available in this version yet:',
-    ...[...NOT_YET.keys()].map((n) => `  ${n}`),
+    ...[...NOT_YET.values()].map((synopsis) => `  ${synopsis}`),
     '',
     'common options: --help, --debug (stack traces on errors); --json on verbs that print data',
     'exit codes: 0 ok, 1 reported error, 2 usage error; connect and attach return the remote exit code',

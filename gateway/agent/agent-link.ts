@@ -17,7 +17,7 @@ import {
 import { GatehouseError, type ErrorCode } from '../../protocol/errors';
 import type { Channel } from '../types';
 import { AgentChannel } from './agent-channel';
-import type { FrameTransport } from './frame-transport';
+import type { FrameTransport } from '../../protocol/frame-transport';
 
 export interface AgentInfo {
   name: string;

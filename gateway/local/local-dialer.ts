@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { GatehouseError } from '../../protocol/errors';
 import { abortError, AgentLink } from '../agent/agent-link';
-import { byteStreamTransport, type ByteSource } from '../agent/frame-transport';
+import { byteStreamTransport, type ByteSource } from '../../protocol/frame-transport';
 import { toOpenSpec } from '../agent/open-spec';
 import type { Channel, Dialer, OpenRequest, TargetRef } from '../types';
 

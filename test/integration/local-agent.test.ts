@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLink } from '../../gateway/agent/agent-link';
-import { byteStreamTransport } from '../../gateway/agent/frame-transport';
+import { byteStreamTransport } from '../../protocol/frame-transport';
 import { createLocalDialer, type LocalDialer } from '../../gateway/local/local-dialer';
 import type { Channel, OpenRequest, TargetRef } from '../../gateway/types';
 import { GatehouseError } from '../../protocol/errors';
@@ -75,12 +75,15 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 }
 
 let marker = 0;
-/** Runs one command line in an interactive shell; resolves with what it printed. */
+/**
+ * Runs one command line in an interactive shell; resolves with what it printed (from the end
+ * of its echoed command line to the end marker, nothing of earlier commands).
+ */
 async function run(channel: Channel, w: ReturnType<typeof watch>, cmd: string): Promise<string> {
   const n = ++marker;
   // The marker is computed by the shell, so the echoed input never matches it.
   channel.io.write(`${cmd}; echo "@@$((1000+${n}))@@"\r`);
-  const m = await w.until(new RegExp(`\\r?\\n([^]*?)@@${1000 + n}@@`));
+  const m = await w.until(new RegExp(`@@\\$\\(\\(1000\\+${n}\\)\\)@@"\\r?\\n([^]*?)@@${1000 + n}@@`));
   return m[1]!;
 }
 

@@ -21,7 +21,8 @@ async function pickTargetUser(deps: Deps, api: ApiClient, target: string): Promi
 export async function connectHandler(deps: Deps, args: ConnectArgs): Promise<number> {
   const { api } = await requireLogin(deps);
   const targetUser = args.targetUser ?? (await pickTargetUser(deps, api, args.target));
-  const term = deps.env.TERM;
+  // The service accepts TERM names of this shape only; an odd one falls back to its default.
+  const term = /^[A-Za-z0-9_.+-]{1,64}$/.test(deps.env.TERM ?? '') ? deps.env.TERM : undefined;
   const request: CreateConnectionRequest = {
     target: args.target,
     targetUser,

@@ -168,6 +168,15 @@ describe('FrameSplitter', () => {
     const [frame] = s.push(input).frames;
     input.fill(0);
     expect(decodeFrame(frame!)).toMatchObject({ ok: true, frame: { data: new Uint8Array([1, 2, 3]) } });
+    // Also when the frame was assembled from several chunks.
+    const again = encodeFrame({ type: 'data', stream: 1, data: new Uint8Array([4, 5, 6]) });
+    const head = again.slice(0, 6);
+    const tail = again.slice(6);
+    s.push(head);
+    const [joined] = s.push(tail).frames;
+    head.fill(0);
+    tail.fill(0);
+    expect(decodeFrame(joined!)).toMatchObject({ ok: true, frame: { data: new Uint8Array([4, 5, 6]) } });
   });
 
   it('reports an oversized length as an unrecoverable error', () => {

@@ -1,12 +1,12 @@
 /**
- * What carries agent-link frames for the agent: a byte stream (the stdio pipes of the embedded
- * `local` agent) now, a websocket later (one message = one frame). The session above sees
- * whole frames only and does not know which.
+ * What carries agent-link frames, for both ends (the gateway's AgentLink and the agent's
+ * session): a byte stream (the stdio pipes of the embedded `local` agent) or a websocket (one
+ * message = one frame). The link above sees whole frames only and does not know which.
  *
- * (The gateway has its own copy of this small adapter: `agent/` and `gateway/` may not import
- * each other, and `protocol/` holds no Node code.)
+ * It lives in protocol/ because both sides need it and it is pure: the byte streams are
+ * described structurally, with no Node import.
  */
-import { FrameSplitter } from '../protocol/agent-frames';
+import { FrameSplitter } from './agent-frames';
 
 export interface TransportHandlers {
   /** One whole frame, length prefix included, not yet validated. */
