@@ -64,6 +64,9 @@ class ChannelIo extends Duplex {
     cb();
   }
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // Both directions finished normally: this is Node's auto-destroy, not a close; the agent's
+    // exit frame settles `exit` (a TCP stream may end both ways before that frame arrives).
+    if (!err && this.readableEnded && this.writableFinished) return cb(null);
     this.owner.close(err ? `channel stream error: ${err.message}` : 'channel stream destroyed');
     cb(err);
   }
