@@ -4,7 +4,7 @@
  */
 import { GatehouseError } from '../protocol/errors';
 import type { TargetKind } from '../protocol/api-types';
-import type { Dialer } from './types';
+import type { Channel, Dialer, OpenRequest, TargetRef } from './types';
 import { LiveConnection, type ConnectionHooks, type ConnectionSpec } from './live-connection';
 
 export interface BrokerOptions {
@@ -15,6 +15,8 @@ export interface BrokerOptions {
 
 export class SessionBroker {
   private readonly live = new Map<string, LiveConnection>();
+  /** Raw channels (TCP tunnels): not recorded, no client swapping, but closed with the rest. */
+  private readonly tunnels = new Map<string, { target: TargetRef; channel: Channel }>();
   private readonly dialers = new Map<TargetKind, Dialer>();
 
   constructor(private readonly opts: BrokerOptions) {
@@ -31,6 +33,22 @@ export class SessionBroker {
     return conn;
   }
 
+  /** Opens a raw TCP channel for a tunnel; it is tracked until its exit settles. */
+  async openTunnel(id: string, target: TargetRef, request: Extract<OpenRequest, { kind: 'tcp' }>, signal: AbortSignal): Promise<Channel> {
+    const dialer = this.dialers.get(target.kind);
+    if (!dialer) throw new GatehouseError('TARGET_UNAVAILABLE', `no dialer for ${target.kind} targets`);
+    const channel = await dialer.open(target, request, signal);
+    this.tunnels.set(id, { target, channel });
+    void channel.exit.then(() => this.tunnels.delete(id));
+    return channel;
+  }
+
+  /** Closes every live connection and tunnel to a target (deleted, offline, access revoked). */
+  closeTarget(targetId: string, reason: string, actor: string | null): void {
+    for (const c of this.live.values()) if (c.spec.target.id === targetId) c.close(reason, actor);
+    for (const t of this.tunnels.values()) if (t.target.id === targetId) t.channel.close(reason);
+  }
+
   get(id: string): LiveConnection | undefined {
     return this.live.get(id);
   }
@@ -43,6 +61,7 @@ export class SessionBroker {
   async closeAll(reason: string): Promise<void> {
     const all = this.list();
     for (const c of all) c.close(reason, 'system');
+    for (const t of this.tunnels.values()) t.channel.close(reason);
     await Promise.all(all.map((c) => c.closed));
   }
 }

@@ -68,8 +68,8 @@ export interface ConnectionInfo {
   userEmail: string;
   targetName: string;
   targetUser: string;
-  kind: 'shell' | 'exec';
-  /** For exec connections: the command. */
+  kind: 'shell' | 'exec' | 'tunnel';
+  /** For exec connections: the command; for tunnels: `tcp HOST:PORT`. */
   command: string | null;
   pty: boolean;
   state: ConnectionState;

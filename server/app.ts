@@ -15,6 +15,7 @@ import { registerRecordingRoutes } from './routes/api/recordings-routes';
 import { registerTerminalWs } from './routes/ws/terminal-ws';
 import { registerLogRoutes } from './routes/api/logs-routes';
 import { registerKeyRoutes } from './routes/api/keys-routes';
+import { registerTunnelWs } from './routes/ws/tunnel-ws';
 import { accessService } from './access/access-service';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -45,6 +46,7 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
   registerLogRoutes(app, s);
   registerKeyRoutes(app, s);
   registerTerminalWs(app, s);
+  registerTunnelWs(app, s, access);
   await app.register(fastifyStatic, { root: opts.webRoot, index: ['index.html'], wildcard: true });
   return app;
 }

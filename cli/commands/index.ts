@@ -21,6 +21,8 @@ import { closeCommand } from './close/close.command';
 import { closeHandler } from './close/close.handler';
 import { logsCommand } from './logs/logs.command';
 import { logsHandler } from './logs/logs.handler';
+import { tunnelCommand } from './tunnel/tunnel.command';
+import { tunnelHandler } from './tunnel/tunnel.handler';
 
 export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
   [
@@ -33,12 +35,12 @@ export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
     bind(lcCommand, lcHandler),
     bind(closeCommand, closeHandler),
     bind(logsCommand, logsHandler),
+    bind(tunnelCommand, tunnelHandler),
   ].map((c) => [c.def.name, c]),
 );
 
 /** Verbs of SPEC §2.2 that this version does not have yet, with their synopsis. */
 export const NOT_YET: ReadonlyMap<string, string> = new Map([
-  ['tunnel', 'gate tunnel TARGET [--target-port P] [--local-port P] [--bind 127.0.0.1]'],
   ['ssh-proxy', 'gate ssh-proxy %r %h %p'],
   ['generate', 'gate generate ssh-config [--output F]'],
   ['recordings', 'gate recordings ls|play|download|rm ...'],

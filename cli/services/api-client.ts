@@ -131,6 +131,11 @@ export class ApiClient {
    * returned at once; the caller listens for open/message/close/error.
    */
   openTerminal(wsPath: string): WebSocket {
+    return this.openSocket(wsPath);
+  }
+
+  /** Opens any websocket of the service (terminal, tunnel) with this login and TLS pinning. */
+  openSocket(wsPath: string): WebSocket {
     const url = new URL(wsPath, this.endpoint.origin);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return new WebSocket(url, {

@@ -9,7 +9,7 @@ import type { TargetInfo } from '../../protocol/api-types';
 import type { Store } from '../store/store';
 import type { TargetRow } from '../store/targets-repo';
 import type { AuthState } from '../plugins/auth-hook';
-import { allowedTargetUsers, decide } from './policy-decider';
+import { allowedTargetUsers, decide, decideTunnel } from './policy-decider';
 import type { Decision, Subject } from './types';
 
 const ACTIONS: Action[] = ['shell', 'tunnel', 'copy'];
@@ -43,18 +43,17 @@ export function accessService(store: Store, presence: PresenceOf) {
     /** Decides one access; throws NOT_FOUND for targets the caller may not see, FORBIDDEN otherwise. */
     async decide(a: AuthState, targetName: string, action: Action, targetUser: string | null): Promise<Extract<Decision, { effect: 'allow' }> & { target: TargetRow }> {
       const target = await store.targets.byName(targetName);
-      const notFound = new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
-      if (!target) throw notFound;
-      const decision = decide(await store.policies.list(), {
-        subject: subjectOf(a),
-        target: { id: target.id, name: target.name, environment: target.environment },
-        action,
-        targetUser,
-      });
+      if (!target) throw new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
+      const facts = { id: target.id, name: target.name, environment: target.environment };
+      const subject = subjectOf(a);
+      const policies = await store.policies.list();
+      const decision = action === 'tunnel' && targetUser === null
+        ? decideTunnel(policies, { subject, target: facts })
+        : decide(policies, { subject, target: facts, action, targetUser });
       if (decision.effect === 'allow') return { ...decision, target };
       if (decision.code === 'NO_POLICY' && a.user.role !== 'admin') {
-        const info = await targetInfo(target, subjectOf(a));
-        if (info.actions.length === 0) throw notFound;
+        const info = await targetInfo(target, subject);
+        if (info.actions.length === 0) throw new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
       }
       throw new GatehouseError('FORBIDDEN', decision.reason);
     },

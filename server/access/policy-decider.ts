@@ -67,3 +67,27 @@ export function decide(policies: PolicyDocument[], req: AccessRequest): Decision
   };
   return { effect: 'allow', permit };
 }
+
+/**
+ * A TCP tunnel carries no login, so it needs only a policy granting `tunnel` on the target;
+ * the permit's target user is empty.
+ */
+export function decideTunnel(policies: PolicyDocument[], req: Omit<AccessRequest, 'action' | 'targetUser'>): Decision {
+  const allowed = allowedTargetUsers(policies, req.subject, req.target, 'tunnel');
+  if (allowed.size === 0) return { effect: 'deny', code: 'NO_POLICY', reason: `no policy allows tunnel on ${req.target.name}` };
+  return {
+    effect: 'allow',
+    permit: {
+      userId: req.subject.userId,
+      email: req.subject.email,
+      targetId: req.target.id,
+      targetName: req.target.name,
+      environment: req.target.environment,
+      targetUser: '',
+      actions: ['tunnel'],
+      recordInput: false,
+      notAfter: null,
+      policies: [...new Set([...allowed.values()].flat())].sort(),
+    },
+  };
+}

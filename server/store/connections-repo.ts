@@ -11,7 +11,7 @@ export interface ConnectionRow {
   target_name: string;
   target_user: string;
   environment: string;
-  kind: 'shell' | 'exec';
+  kind: 'shell' | 'exec' | 'tunnel';
   command: string | null;
   pty: number;
   state: ConnectionState;
@@ -28,7 +28,7 @@ export function connectionsRepo(db: Db) {
   const logState = (id: string, state: ConnectionState, actor: string | null, reason: string | null) =>
     db.run('INSERT INTO connection_events (connection_id, at, state, actor, reason) VALUES (?, ?, ?, ?, ?)', [id, nowIso(), state, actor, reason]);
   return {
-    async create(c: { id: string; permit: Permit; kind: 'shell' | 'exec'; command: string | null; pty: boolean }): Promise<ConnectionRow> {
+    async create(c: { id: string; permit: Permit; kind: 'shell' | 'exec' | 'tunnel'; command: string | null; pty: boolean }): Promise<ConnectionRow> {
       const p = c.permit;
       const row: ConnectionRow = {
         id: c.id, user_id: p.userId, user_email: p.email, target_id: p.targetId, target_name: p.targetName,

@@ -76,7 +76,7 @@ CREATE TABLE connections (
   target_name TEXT NOT NULL,
   target_user TEXT NOT NULL,
   environment TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('shell', 'exec')),
+  kind TEXT NOT NULL CHECK (kind IN ('shell', 'exec', 'tunnel')),
   command TEXT,
   pty INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('open', 'connected', 'disconnected', 'closed')),
