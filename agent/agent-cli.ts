@@ -10,7 +10,16 @@ export const AGENT_USAGE = `usage: gatehouse agent --stdio [--name NAME]
 
   --stdio    speak the agent link on stdin/stdout (the embedded agent of the bastion's
              own "local" target; started by the service, not by hand)
-  --server   dial the Gatehouse service at URL over a websocket (not implemented yet)
+  --server URL              the Gatehouse service (https://HOST:PORT); the agent dials
+                            wss://HOST:PORT/ws/agent and reconnects forever
+  --name NAME               this target's name (default: the name it registered with)
+  --registration-key ID:SECRET
+                            needed on the first run only: registers the agent's identity
+  --environment ENV         the environment to register in (default: default)
+  --state-dir D             identity and pinned certificate (default /var/lib/gatehouse-agent)
+  --ca-fingerprint sha256:HEX
+                            pin the service's certificate (as gatehouse serve prints it);
+                            without it the system CAs are trusted
   --help     show this help`;
 
 export type AgentArgs =

@@ -12,8 +12,14 @@
  * - Frames for a stream that already ended are ignored (they cross in flight), except that the
  *   gateway may never reuse a stream id.
  * - When the link ends, every runner is killed.
+ * - With `sign` (a remote agent), we say hello only in answer to the gateway's, with our
+ *   signature over its challenge, and refuse a gateway that sends no challenge; without it
+ *   (the embedded stdio agent) we say hello first and refuse a challenge we cannot answer.
  */
-import { AGENT_PROTOCOL_VERSION, DEFAULT_WINDOW, decodeFrame, encodeFrame, type Frame, type OpenFailCode, type OpenSpec } from '../protocol/agent-frames';
+import {
+  AGENT_PROTOCOL_VERSION, agentAuthMessage, DEFAULT_WINDOW, decodeFrame, encodeFrame,
+  type Frame, type OpenFailCode, type OpenSpec,
+} from '../protocol/agent-frames';
 import { CreditedSender, RecvWindow } from '../protocol/credit';
 import type { FrameTransport } from '../protocol/frame-transport';
 import { startExec } from './runners/exec-runner';
@@ -33,6 +39,15 @@ export interface AgentSessionOptions {
   window?: number;
   /** How long `closed` waits for killed runners before resolving anyway. */
   killTimeoutMs?: number;
+  /** Remote agents: signs the challenge message with the agent's identity (base64url signature). */
+  sign?: (message: string) => string;
+  /** Called once, when the gateway accepted us (its first frame after the hellos). */
+  onAccepted?: () => void;
+  /**
+   * From acceptance on: ping every intervalMs and end the link when nothing at all came from
+   * the gateway for timeoutMs (a silent network path; a dead peer's socket usually closes).
+   */
+  keepalive?: { intervalMs: number; timeoutMs: number };
 }
 
 interface StreamState {
@@ -61,6 +76,9 @@ export class AgentSession {
   /** Opens in progress; the link's end waits for them too, so no runner outlives it. */
   private readonly starting = new Set<Promise<void>>();
   private helloSeen = false;
+  private accepted = false;
+  private lastFrameAt = 0;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
   private ended = false;
   private readonly maxStreams: number;
   private readonly window: number;
@@ -76,7 +94,32 @@ export class AgentSession {
 
   start(): void {
     this.transport.start({ frame: (b) => this.onFrame(b), invalid: (r) => this.protocolError(r), end: (r) => this.onEnd(r) });
-    this.send({ type: 'hello', stream: 0, body: { role: 'agent', v: AGENT_PROTOCOL_VERSION, name: this.opts.name, hostname: this.opts.hostname, agentVersion: this.opts.agentVersion } });
+    if (!this.opts.sign) this.sayHello();
+  }
+
+  private sayHello(signature?: string): void {
+    this.send({
+      type: 'hello',
+      stream: 0,
+      body: { role: 'agent', v: AGENT_PROTOCOL_VERSION, name: this.opts.name, hostname: this.opts.hostname, agentVersion: this.opts.agentVersion, ...(signature ? { signature } : {}) },
+    });
+  }
+
+  private accept(): void {
+    this.accepted = true;
+    this.opts.onAccepted?.();
+    const k = this.opts.keepalive;
+    if (!k || this.ended) return;
+    let nonce = 0;
+    this.keepaliveTimer = setInterval(() => {
+      if (performance.now() - this.lastFrameAt >= k.timeoutMs) {
+        this.opts.log(`gatehouse agent: nothing from the service for ${k.timeoutMs / 1000}s; closing the link`);
+        return this.transport.close(`no frame from the service for ${k.timeoutMs / 1000}s`);
+      }
+      nonce = (nonce + 1) >>> 0;
+      this.send({ type: 'ping', stream: 0, nonce });
+    }, Math.min(k.intervalMs, k.timeoutMs / 2));
+    this.keepaliveTimer.unref();
   }
 
   /** Ends the link and kills every runner; resolves when they are gone. */
@@ -96,12 +139,13 @@ export class AgentSession {
   private protocolError(reason: string): void {
     if (this.ended) return;
     this.opts.log(`gatehouse agent: protocol error: ${reason}; closing the link`);
-    this.transport.close(`protocol error: ${reason}`);
+    this.transport.close(`protocol error: ${reason}`, 1002);
   }
 
   private onEnd(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     const kills: Promise<void>[] = [];
     for (const s of this.streams.values()) {
       s.done = true;
@@ -115,6 +159,7 @@ export class AgentSession {
 
   private onFrame(bytes: Uint8Array): void {
     if (this.ended) return;
+    this.lastFrameAt = performance.now();
     const r = decodeFrame(bytes);
     if (!r.ok) return this.protocolError(r.error);
     const f = r.frame;
@@ -123,8 +168,22 @@ export class AgentSession {
       if (f.body.role !== 'gateway') return this.protocolError('hello from a peer that is not a gateway');
       if (f.body.v !== AGENT_PROTOCOL_VERSION) return this.protocolError(`unsupported protocol version ${f.body.v} (this agent speaks ${AGENT_PROTOCOL_VERSION})`);
       this.helloSeen = true;
-      return;
+      const challenge = f.body.challenge;
+      if (this.opts.sign) {
+        if (challenge === undefined) return this.protocolError('the gateway sent no challenge; refusing to serve an unauthenticated link');
+        let signature: string;
+        try {
+          signature = this.opts.sign(agentAuthMessage(challenge, this.opts.name));
+        } catch (e) {
+          this.opts.log(`gatehouse agent: cannot sign the challenge: ${(e as Error).message}`);
+          return this.transport.close('cannot sign the challenge');
+        }
+        return this.sayHello(signature);
+      }
+      if (challenge !== undefined) return this.protocolError('the gateway sent a challenge, but this agent has no identity to answer it');
+      return this.accept();
     }
+    if (!this.accepted) this.accept();
     switch (f.type) {
       case 'ping':
         return this.send({ type: 'pong', stream: 0, nonce: f.nonce });

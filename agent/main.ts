@@ -1,13 +1,15 @@
 /**
  * `gatehouse agent`. In `--stdio` mode the agent link runs over stdin/stdout, so stdout carries
  * binary frames and nothing else: every console method is pointed at stderr before anything
- * else runs. This is the only agent file that may call process.exit.
+ * else runs. In `--server` mode it dials the service over a websocket (server-mode.ts). This is
+ * the only agent file that may call process.exit.
  */
 import { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { AgentSession } from './agent-session';
 import { AGENT_USAGE, AGENT_VERSION, parseAgentArgs } from './agent-cli';
 import { byteStreamTransport, type ByteSink } from '../protocol/frame-transport';
+import { runServerMode } from './server-mode';
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'agent') argv.shift(); // run as `gatehouse agent …` or as this file directly
@@ -21,8 +23,8 @@ switch (args.mode) {
     process.stderr.write(`gatehouse agent: ${args.message}\n${AGENT_USAGE}\n`);
     process.exit(2);
   case 'server':
-    process.stderr.write('gatehouse agent: --server mode is not implemented yet; use --stdio\n');
-    process.exit(2);
+    runServer(args);
+    break;
   case 'stdio':
     runStdio(args.name);
     break;
@@ -54,6 +56,28 @@ function runStdio(name: string): void {
     void session.close('internal error');
   });
   session.start();
+}
+
+function runServer(args: Extract<ReturnType<typeof parseAgentArgs>, { mode: 'server' }>): void {
+  const log = (line: string) => process.stderr.write(line + '\n');
+  let stop: ((why: string) => void) | null = null;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => stop?.(`received ${sig}`));
+  // SIGHUP (a closed terminal) must not kill the shells the agent serves.
+  process.on('SIGHUP', () => undefined);
+  process.on('uncaughtException', (e) => {
+    // A bug, not a peer's fault: children must not outlive us, so end with status 1.
+    log(`gatehouse agent: internal error: ${e.stack ?? e.message}`);
+    process.exitCode = 1;
+    stop?.('internal error');
+    setTimeout(() => process.exit(1), 6000).unref();
+  });
+  runServerMode(args, { log, onStop: (fn) => (stop = fn) }).then(
+    (code) => process.exit(process.exitCode || code),
+    (e: Error) => {
+      log(`gatehouse agent: ${e.stack ?? e.message}`);
+      process.exit(1);
+    },
+  );
 }
 
 /**

@@ -22,9 +22,11 @@ import { createScreenKeeper, type ScreenKeeper } from './screen-keeper';
 
 export const HIGH_WATER = 1024 * 1024;
 const END_GRACE_MS = 2000;
+/** A connection created through the API but never attached is dropped after this. */
+export const ATTACH_DEADLINE_MS = 60_000;
 
 export type StateChange =
-  | { state: 'connected'; actor: string; client: string }
+  | { state: 'connected'; actor: string; client: string; replaced: string | null }
   | { state: 'disconnected'; actor: string; reason: string }
   | { state: 'closed'; actor: string | null; reason: string; exit: ChannelExit | null };
 
@@ -67,6 +69,7 @@ export class LiveConnection {
     this.dial = dial;
     const r = spec.request;
     this.size = r.kind === 'shell' ? r.size : (r.pty?.size ?? { cols: 80, rows: 24 });
+    this.idleTimer = setTimeout(() => this.close('never attached', 'system'), ATTACH_DEADLINE_MS);
     if (spec.permit.notAfter) {
       const ms = Date.parse(spec.permit.notAfter) - Date.now();
       // setTimeout's limit is ~24.8 days; longer grants are re-armed by the owner's re-checks.
@@ -111,7 +114,7 @@ export class LiveConnection {
       client.sendControl({ type: 'attached', connectionId: this.spec.id, cols: this.size.cols, rows: this.size.rows, redraw: snap.length > 0 });
       if (snap) client.sendOutput(Buffer.from('\x1bc' + snap));
     }
-    this.hooks.onState(this.spec.id, { state: 'connected', actor, client: client.label });
+    this.hooks.onState(this.spec.id, { state: 'connected', actor, client: client.label, replaced: previous && previous !== client ? previous.label : null });
   }
 
   /** A shell keeps running without a client; an exec belongs to its client, as with ssh. */
@@ -277,7 +280,9 @@ export class LiveConnection {
   private async finish(exit: ChannelExit | null, actor: string | null): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    const reason = this.closing ?? (exit?.error ? `target: ${exit.error}` : 'exited');
+    // A channel's error is already worded for people ("target offline", "local agent was
+    // killed by SIGKILL"); it is the reason as it stands.
+    const reason = this.closing ?? (exit?.error ? exit.error : 'exited');
     this.closing = reason;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);

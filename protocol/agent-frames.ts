@@ -19,6 +19,14 @@
  *
  * Any malformed, oversized or unknown frame is a protocol error: the receiver closes that link
  * (never the process) with the reason. Version negotiation happens in `hello`.
+ *
+ * Authentication of remote agents (challenge–response, SPEC §7): the gateway's hello carries
+ * `challenge` (base64url of 32 random bytes) and the agent, which waits for it before saying
+ * hello, answers with `signature`: base64url of its Ed25519 signature over
+ * `agentAuthMessage(challenge, name)`. The gateway sends nothing else until it verified the
+ * signature against the key registered for `name`; its first frame after that is a `ping`, so
+ * the agent learns it was accepted. A refused agent's websocket is closed with 4401. The
+ * embedded stdio agent is not challenged and sends no signature.
  */
 
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -61,9 +69,18 @@ export type OpenSpec =
 
 export type OpenFailCode = 'TARGET_USER_UNKNOWN' | 'SPAWN_FAILED' | 'CONNECT_FAILED' | 'NOT_PERMITTED' | 'BAD_REQUEST';
 
-export type HelloBody =
-  | { role: 'agent'; v: number; name: string; hostname: string; agentVersion: string }
-  | { role: 'gateway'; v: number };
+export type AgentHello = { role: 'agent'; v: number; name: string; hostname: string; agentVersion: string; signature?: string };
+export type GatewayHello = { role: 'gateway'; v: number; challenge?: string };
+export type HelloBody = AgentHello | GatewayHello;
+
+/** base64url (no padding) of 32 bytes. */
+export const CHALLENGE_RE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+/** base64url (no padding) of a 64-byte Ed25519 signature. */
+export const SIGNATURE_RE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
+/** What a remote agent signs to answer the gateway's challenge. */
+export function agentAuthMessage(challenge: string, name: string): string {
+  return `gatehouse-agent-auth-v1\n${challenge}\n${name}`;
+}
 
 export type Frame =
   | { type: 'hello'; stream: 0; body: HelloBody }
@@ -174,11 +191,16 @@ function validBody(type: FrameTypeName, b: unknown): string | null {
   switch (type) {
     case 'hello':
       if (b.role === 'agent') {
-        if (!onlyKeys(b, ['role', 'v', 'name', 'hostname', 'agentVersion'])) return 'hello has unknown fields';
+        if (!onlyKeys(b, ['role', 'v', 'name', 'hostname', 'agentVersion', 'signature'])) return 'hello has unknown fields';
         if (!isU32(b.v) || !isStr(b.name, 128) || !isStr(b.hostname, 255) || !isStr(b.agentVersion, 64)) return 'hello fields invalid';
+        if (b.signature !== undefined && !(typeof b.signature === 'string' && SIGNATURE_RE.test(b.signature))) return 'hello.signature is invalid';
         return null;
       }
-      if (b.role === 'gateway') return onlyKeys(b, ['role', 'v']) && isU32(b.v) ? null : 'hello fields invalid';
+      if (b.role === 'gateway') {
+        if (!onlyKeys(b, ['role', 'v', 'challenge']) || !isU32(b.v)) return 'hello fields invalid';
+        if (b.challenge !== undefined && !(typeof b.challenge === 'string' && CHALLENGE_RE.test(b.challenge))) return 'hello.challenge is invalid';
+        return null;
+      }
       return 'hello.role is unknown';
     case 'open':
       if (!onlyKeys(b, ['spec', 'window'])) return 'open has unknown fields';

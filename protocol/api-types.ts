@@ -104,3 +104,32 @@ export interface RecordingInfo {
   live: boolean;
   recordsInput: boolean;
 }
+
+/** `POST /api/v1/agents/register` (X-API-KEY: a registration key). */
+export interface AgentRegistrationRequest {
+  name: string;
+  /** Default `default`; created if missing. */
+  environment?: string;
+  hostname: string;
+  /** The agent's Ed25519 public key, SPKI PEM. */
+  publicKey: string;
+}
+
+/** 201 on a new registration, 200 when this name was already registered with this key. */
+export interface AgentRegistrationResponse {
+  targetId: string;
+  name: string;
+}
+
+/** `GET /api/v1/environments`, `PUT /api/v1/environments/:name`. */
+export interface EnvironmentInfo {
+  name: string;
+  /** Offline agent targets of this environment are deleted after this long; null: never. */
+  offlineRemovalSeconds: number | null;
+  createdAt: string;
+}
+
+/** `PUT /api/v1/environments/:name` body: a duration from `1h` to `90d`, or null for never. */
+export interface UpdateEnvironmentRequest {
+  offlineRemoval: string | null;
+}

@@ -21,8 +21,11 @@ export interface FrameTransport {
   start(handlers: TransportHandlers): void;
   /** Sends one encoded frame; dropped silently once the transport has ended. */
   send(frame: Uint8Array): void;
-  /** Ends the transport; `end` is called with `reason` unless it already ended. */
-  close(reason: string): void;
+  /**
+   * Ends the transport; `end` is called with `reason` unless it already ended. `code` is the
+   * websocket close code sent to the peer (default 1000); byte streams have none and ignore it.
+   */
+  close(reason: string, code?: number): void;
 }
 
 export interface ByteSource {

@@ -16,10 +16,16 @@ import { registerTerminalWs } from './routes/ws/terminal-ws';
 import { registerLogRoutes } from './routes/api/logs-routes';
 import { registerKeyRoutes } from './routes/api/keys-routes';
 import { registerTunnelWs } from './routes/ws/tunnel-ws';
+import { registerAgentRoutes } from './routes/api/agents-routes';
+import { registerAgentWs } from './routes/ws/agent-ws';
+import { registerEnvironmentRoutes } from './routes/api/environments-routes';
+import { registerPolicyRoutes } from './routes/api/policies-routes';
 import { accessService } from './access/access-service';
+import { MAX_FRAME_BYTES } from '../protocol/agent-frames';
 
 export const BODY_LIMIT = 64 * 1024;
-const WS_MAX_PAYLOAD = 1024 * 1024;
+/** One agent-link frame per message: the largest frame plus its length field. */
+const WS_MAX_PAYLOAD = MAX_FRAME_BYTES + 4;
 
 export async function buildApp(s: Services, opts: { webRoot: string }): Promise<FastifyInstance> {
   const app = Fastify({
@@ -38,14 +44,18 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
     return payload;
   });
 
-  const access = accessService(s.store, (t) => (t.kind === 'local' ? 'online' : 'offline'));
+  const access = accessService(s.store, (t) => (t.kind === 'local' || (t.kind === 'agent' && s.agents.isOnline(t.id)) ? 'online' : 'offline'));
   registerAuthRoutes(app, s);
   registerTargetRoutes(app, s, access);
   registerConnectionRoutes(app, s, access);
   registerRecordingRoutes(app, s);
   registerLogRoutes(app, s);
   registerKeyRoutes(app, s);
+  registerAgentRoutes(app, s);
+  registerEnvironmentRoutes(app, s);
+  registerPolicyRoutes(app, s);
   registerTerminalWs(app, s);
+  registerAgentWs(app, s);
   registerTunnelWs(app, s, access);
   await app.register(fastifyStatic, { root: opts.webRoot, index: ['index.html'], wildcard: true });
   return app;

@@ -16,6 +16,11 @@ import { SessionBroker } from '../gateway/session-broker';
 import type { ConnectionHooks } from '../gateway/live-connection';
 import type { Dialer } from '../gateway/types';
 import { createLocalDialer } from '../gateway/local/local-dialer';
+import { AgentHub } from '../gateway/agent/agent-hub';
+import { createAgentDialer } from '../gateway/agent/agent-dialer';
+import { removeTarget, sweepAgentTargets } from './targets/target-removal';
+import type { TargetRow } from './store/targets-repo';
+import type { AuditContext } from './audit/types';
 import { createAsciicastSink } from '../recorder/asciicast-sink';
 import { recoverAfterCrash } from './recovery';
 
@@ -24,12 +29,16 @@ export interface Services {
   store: Store;
   audit: AuditLog;
   broker: SessionBroker;
+  /** Connected remote agents and their presence. */
+  agents: AgentHub;
   limiter: LoginLimiter;
   tls: TlsMaterial | null;
   recordingsDir: string;
   /** Set when this start created the bootstrap admin. */
   bootstrapPassword: string | null;
   log(msg: string): void;
+  /** Deletes a target: closes its live connections and its agent link, then the row (target-removal.ts). */
+  removeTarget(target: TargetRow, reason: string, ctx: AuditContext): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -37,8 +46,10 @@ export interface ServiceOptions {
   /** argv that starts the embedded agent serving the `local` target over stdio. */
   localAgentCommand: string[];
   log?: (msg: string) => void;
-  /** Extra dialers (tests); the local dialer is always present. */
+  /** Extra dialers (tests); the local and agent dialers are always present. */
   dialers?: Dialer[];
+  /** How often the offline-removal sweep runs (default every minute). */
+  sweepIntervalMs?: number;
 }
 
 export function recordingPath(recordingsDir: string, connectionId: string, at: Date): string {
@@ -94,29 +105,64 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
           ? store.connections.close(id, change.reason, change.actor, change.exit?.code ?? null).then(() =>
               audit.emit({ type: 'connection.close', v: 1, outcome: 'success', connectionId: id, reason: change.reason, exitCode: change.exit?.code ?? null }, { actor: change.actor, source: null }),
             )
-          : store.connections.setState(id, change.state, change.actor, change.state === 'disconnected' ? change.reason : null);
+          : store.connections.setState(
+              id,
+              change.state,
+              change.actor,
+              change.state === 'disconnected'
+                ? change.reason
+                : `attached from ${change.client}${change.replaced ? ` (replacing ${change.replaced})` : ''}`,
+            );
       done.catch((e: Error) => log(`connection ${id}: could not store state ${change.state}: ${e.message}`));
     },
   };
 
   const localDialer = createLocalDialer({ agentCommand: opts.localAgentCommand });
-  const broker = new SessionBroker({ dialers: [localDialer, ...(opts.dialers ?? [])], hooks, idleRetentionSeconds: config.sessions.idleRetentionSeconds });
+  const agents = new AgentHub({
+    heartbeatMs: config.agents.heartbeatSeconds * 1000,
+    offlineAfterMs: config.agents.offlineAfterSeconds * 1000,
+    log,
+  });
+  const broker = new SessionBroker({ dialers: [localDialer, createAgentDialer(agents), ...(opts.dialers ?? [])], hooks, idleRetentionSeconds: config.sessions.idleRetentionSeconds });
 
-  return {
+  agents.onChange((c) => {
+    const at = c.type === 'online' ? new Date() : c.lastSeen;
+    store.targets.setLastSeen([c.targetId], at.toISOString()).catch((e: Error) => log(`agent ${c.agent.name}: could not store last_seen_at: ${e.message}`));
+    if (c.type === 'offline') {
+      audit.emit({ type: 'agent.disconnect', v: 1, outcome: 'success', target: c.agent.name, targetId: c.targetId, reason: c.reason }, { actor: 'system', source: null });
+    }
+  });
+
+  const services: Services = {
     config,
     store,
     audit,
     broker,
+    agents,
     limiter: new LoginLimiter(),
     tls,
     recordingsDir,
     bootstrapPassword,
     log,
+    removeTarget: (target, reason, ctx) => removeTarget(services, target, reason, ctx),
     async close() {
+      clearInterval(sweeper);
+      await sweeping;
       await broker.closeAll('service stopping');
+      await agents.close('service stopping');
       await localDialer.close();
       await audit.flush();
       await store.close();
     },
   };
+
+  // Offline removal (environments.offline_removal_seconds) and last_seen_at of online agents.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = sweeping
+      .then(() => sweepAgentTargets(services))
+      .catch((e: Error) => log(`agent sweep failed: ${e.message}`));
+  }, opts.sweepIntervalMs ?? 60_000);
+  sweeper.unref();
+  return services;
 }

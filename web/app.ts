@@ -6,6 +6,8 @@ import { ApiError, errorMessage } from './api-client';
 import { h, mount } from './dom';
 import { takeFlash } from './flash';
 import { renderNav } from './nav';
+import { connectionLogPage } from './pages/connection-log-page';
+import { connectionsPage } from './pages/connections-page';
 import { loginPage, setReturnTo } from './pages/login-page';
 import { passwordPage } from './pages/password-page';
 import { playerPage } from './pages/player-page';
@@ -19,9 +21,12 @@ const routes: Route[] = [
   { pattern: '/login', page: loginPage, public: true },
   { pattern: '/password', page: passwordPage },
   { pattern: '/targets', page: targetsPage, section: 'targets' },
-  { pattern: '/terminal/:connectionId', page: terminalPage, section: 'targets' },
+  { pattern: '/terminal/:connectionId', page: terminalPage, section: 'connections' },
+  { pattern: '/connections', page: connectionsPage, section: 'connections' },
   { pattern: '/recordings', page: recordingsPage, section: 'recordings' },
   { pattern: '/recordings/:id', page: playerPage, section: 'recordings' },
+  { pattern: '/logs', page: () => navigate('/logs/connections'), section: 'logs' },
+  { pattern: '/logs/connections', page: connectionLogPage, section: 'logs' },
 ];
 
 const navEl = document.getElementById('nav')!;
@@ -62,7 +67,7 @@ async function render(): Promise<void> {
   if (flash) mainEl.append(h('p', { class: 'flash', role: 'status' }, flash));
 
   try {
-    await match.route.page({ main: mainEl, params: match.params, signal });
+    await match.route.page({ main: mainEl, params: match.params, query: match.query, signal });
   } catch (err) {
     if (signal.aborted) return;
     handlePageError(err);

@@ -1,10 +1,11 @@
 /** The top bar: brand, section links, who is logged in, and Log out. */
 import type { SessionInfo } from '../protocol/api-types';
 import { h, mount } from './dom';
+import type { Section } from './router';
 
 export interface NavOptions {
   session: SessionInfo | null;
-  section: string | undefined;
+  section: Section | undefined;
   onLogout: () => void;
 }
 
@@ -14,11 +15,16 @@ export function renderNav(el: HTMLElement, opts: NavOptions): void {
     mount(el, h('span', { class: 'brand' }, brandMark(), 'Gatehouse'));
     return;
   }
-  const link = (section: string, href: string, label: string) =>
+  const link = (section: Section, href: string, label: string) =>
     h('a', { href, 'aria-current': opts.section === section ? 'page' : null }, label);
   const links = session.mustChangePassword
     ? []
-    : [link('targets', '#/targets', 'Targets'), link('recordings', '#/recordings', 'Recordings')];
+    : [
+        link('targets', '#/targets', 'Targets'),
+        link('connections', '#/connections', 'Connections'),
+        link('recordings', '#/recordings', 'Recordings'),
+        link('logs', '#/logs/connections', 'Logs'),
+      ];
   mount(
     el,
     h('a', { class: 'brand', href: '#/targets' }, brandMark(), 'Gatehouse'),

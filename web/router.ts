@@ -7,6 +7,8 @@
 export interface PageContext {
   main: HTMLElement;
   params: string[];
+  /** The `?a=b` part of the hash (`#/logs/connections?user=…`), for pages with filters. */
+  query: URLSearchParams;
   signal: AbortSignal;
 }
 
@@ -18,20 +20,27 @@ export interface Route {
   /** Reachable without a session (the login page). */
   public?: boolean;
   /** Shown in the nav as current when this route is active. */
-  section?: 'targets' | 'recordings';
+  section?: Section;
 }
+
+export type Section = 'targets' | 'connections' | 'recordings' | 'logs';
 
 export interface Match {
   route: Route;
   params: string[];
+  query: URLSearchParams;
 }
 
+/** The hash without `#`, query included (`/logs/connections?user=a`). */
 export function currentPath(): string {
   const hash = window.location.hash.replace(/^#/, '');
   return hash.startsWith('/') ? hash : `/${hash}`;
 }
 
-export function matchRoute(routes: Route[], path: string): Match | null {
+export function matchRoute(routes: Route[], fullPath: string): Match | null {
+  const q = fullPath.indexOf('?');
+  const path = q === -1 ? fullPath : fullPath.slice(0, q);
+  const query = new URLSearchParams(q === -1 ? '' : fullPath.slice(q + 1));
   const parts = path.split('/').filter(Boolean);
   for (const route of routes) {
     const pat = route.pattern.split('/').filter(Boolean);
@@ -47,9 +56,16 @@ export function matchRoute(routes: Route[], path: string): Match | null {
         break;
       }
     }
-    if (ok) return { route, params };
+    if (ok) return { route, params, query };
   }
   return null;
+}
+
+/** Puts `query` in the address bar for the current route without rendering it again. */
+export function replaceQuery(query: URLSearchParams): void {
+  const path = currentPath().split('?')[0]!;
+  const qs = query.toString();
+  history.replaceState(null, '', `#${path}${qs ? `?${qs}` : ''}`);
 }
 
 export function navigate(path: string): void {

@@ -24,13 +24,8 @@ export interface PinnedTlsOptions {
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
 }
 
-/** `sha256:HEX` in any case, with or without colons → canonical form; null if malformed. */
-export function normalizeFingerprint(text: string): string | null {
-  const m = /^sha256:([0-9a-f:]+)$/i.exec(text.trim());
-  if (!m) return null;
-  const hex = m[1]!.replaceAll(':', '').toLowerCase();
-  return /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : null;
-}
+// Shared with the agent, which pins the service's certificate the same way.
+export { normalizeFingerprint } from '../../protocol/tls-pin';
 
 export function fingerprintOfDer(der: Buffer): string {
   return `sha256:${createHash('sha256').update(der).digest('hex')}`;

@@ -9,11 +9,16 @@
  * - `open` rejects with a GatehouseError, honours its AbortSignal (an abort after the open was
  *   sent also sends `close`, so nothing is left running on the agent), and never hangs past
  *   the link's end.
+ * - With `auth` (remote agents), nothing but our hello is sent, and nothing but the agent's
+ *   hello is accepted, until `verify` approved that hello; then our first frame is a ping.
+ * - Presence (`keepalive`): any frame from the agent proves it alive, so a busy link needs no
+ *   pong; a link silent for `timeoutMs` ends with `deadReason`.
  */
 import {
   AGENT_PROTOCOL_VERSION, DEFAULT_WINDOW, decodeFrame, encodeFrame, MAX_WINDOW,
-  type Frame, type OpenFailCode, type OpenSpec,
+  type AgentHello, type Frame, type OpenFailCode, type OpenSpec,
 } from '../../protocol/agent-frames';
+import { AGENT_AUTH_FAILED, AGENT_CLOSE } from '../../protocol/close-codes';
 import { GatehouseError, type ErrorCode } from '../../protocol/errors';
 import type { Channel } from '../types';
 import { AgentChannel } from './agent-channel';
@@ -33,8 +38,23 @@ export interface AgentLinkOptions {
   window?: number;
   /** The agent must say hello within this time. */
   helloTimeoutMs?: number;
-  /** Ping every intervalMs; a missing pong after timeoutMs ends the link. */
-  keepalive?: { intervalMs: number; timeoutMs: number };
+  /**
+   * Ping every intervalMs (from the agent's hello on); when no frame at all arrived for
+   * timeoutMs the link ends with `deadReason` (default: "keepalive: no pong within N ms").
+   */
+  keepalive?: { intervalMs: number; timeoutMs: number; deadReason?: string; deadCode?: number };
+  /**
+   * Remote agents: our hello carries `challenge`, and the agent's hello must pass `verify`
+   * (its signature, checked against its registered key) before the link is usable. Refused:
+   * the link ends with "agent authentication failed" (websocket close 4401).
+   */
+  auth?: { challenge: string; verify(hello: AgentHello): Promise<boolean> };
+  /**
+   * When set, channels cut off by the end of the link settle with this error instead of the
+   * link's own reason (remote agents: "target offline", whatever killed the link); `closed`
+   * still resolves with the detailed reason, for the log.
+   */
+  channelEndReason?: string;
 }
 
 type Slot =
@@ -55,6 +75,9 @@ export class AgentLink {
   private resolveClosed!: (reason: string) => void;
   private endReason: string | null = null;
   private info: AgentInfo | null = null;
+  private phase: 'hello' | 'verifying' | 'ready' = 'hello';
+  /** performance.now() of the last frame from the agent. */
+  private lastFrameAt = performance.now();
   private readonly helloWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
   private readonly slots = new Map<number, Slot>();
   private nextStream = 1;
@@ -62,7 +85,8 @@ export class AgentLink {
   private nextNonce = 1;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly window: number;
-  private readonly label: string;
+  /** Names the link in log lines and errors; the owner may refine it once it knows the agent. */
+  label: string;
 
   constructor(
     private readonly transport: FrameTransport,
@@ -73,23 +97,57 @@ export class AgentLink {
     this.label = opts.label ?? 'agent';
     transport.start({ frame: (b) => this.onFrame(b), invalid: (r) => this.protocolError(r), end: (r) => this.onEnd(r) });
     if (this.endReason !== null) return;
-    this.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION } });
+    this.send({
+      type: 'hello',
+      stream: 0,
+      body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION, ...(opts.auth ? { challenge: opts.auth.challenge } : {}) },
+    });
     const helloMs = opts.helloTimeoutMs ?? 10_000;
     const helloTimer = setTimeout(() => {
-      if (!this.info) this.protocolError(`no hello within ${helloMs} ms`);
+      if (this.phase !== 'ready') this.protocolError(`no ${this.phase === 'hello' ? 'hello' : 'authentication'} within ${helloMs} ms`);
     }, helloMs);
     helloTimer.unref();
     this.timers.push(helloTimer);
-    if (opts.keepalive) {
-      const { intervalMs, timeoutMs } = opts.keepalive;
-      const t = setInterval(() => {
-        this.ping(timeoutMs).catch((e: Error) => {
-          if (this.endReason === null) this.protocolError(`keepalive: ${e.message}`);
-        });
-      }, intervalMs);
-      t.unref();
-      this.timers.push(t);
-    }
+  }
+
+  private startKeepalive(): void {
+    if (!this.opts.keepalive || this.endReason !== null) return;
+    const { intervalMs, timeoutMs } = this.opts.keepalive;
+    let nonce = 0x80000000; // apart from ping()'s nonces; their pongs are ignored by design
+    const pinger = setInterval(() => {
+      nonce = nonce >= 0xffffffff ? 0x80000000 : nonce + 1;
+      this.send({ type: 'ping', stream: 0, nonce });
+    }, intervalMs);
+    pinger.unref();
+    this.timers.push(pinger);
+    // One timer re-armed for the rest of the window, rather than one reset per frame.
+    const check = () => {
+      this.deadline = null;
+      if (this.endReason !== null) return;
+      const silent = performance.now() - this.lastFrameAt;
+      if (silent >= timeoutMs) return this.dead();
+      this.deadline = setTimeout(check, timeoutMs - silent + 1);
+      this.deadline.unref();
+    };
+    check();
+  }
+  private deadline: NodeJS.Timeout | null = null;
+
+  private dead(): void {
+    const k = this.opts.keepalive!;
+    const reason = k.deadReason ?? `keepalive: no pong within ${k.timeoutMs} ms`;
+    this.opts.log?.(`${this.label}: no frame for ${k.timeoutMs} ms (${reason}); closing the link`);
+    this.transport.close(reason, k.deadCode ?? AGENT_CLOSE.OFFLINE);
+  }
+
+  /** Wall-clock time of the last frame from the agent. */
+  get lastSeen(): Date {
+    return new Date(Date.now() - (performance.now() - this.lastFrameAt));
+  }
+
+  /** Resolves with the agent's hello once it was accepted (and verified); rejects if the link ends first. */
+  ready(): Promise<AgentInfo> {
+    return this.whenReady().then(() => this.info!);
   }
 
   /** The agent's hello, once received. */
@@ -151,9 +209,9 @@ export class AgentLink {
     });
   }
 
-  /** Ends the link; every channel's `exit` settles with `reason` as its error. */
-  close(reason: string): void {
-    this.transport.close(reason);
+  /** Ends the link; every channel's `exit` settles with `reason` (or `channelEndReason`) as its error. */
+  close(reason: string, code?: number): void {
+    this.transport.close(reason, code);
   }
 
   private send(f: Frame): void {
@@ -163,7 +221,7 @@ export class AgentLink {
   private protocolError(reason: string): void {
     if (this.endReason !== null) return;
     this.opts.log?.(`${this.label}: protocol error: ${reason}; closing the link`);
-    this.transport.close(`${this.label} protocol error: ${reason}`);
+    this.transport.close(`${this.label} protocol error: ${reason}`, AGENT_CLOSE.PROTOCOL_ERROR);
   }
 
   private assertOpen(): void {
@@ -175,7 +233,8 @@ export class AgentLink {
   }
 
   private whenReady(signal?: AbortSignal): Promise<void> {
-    if (this.info) return Promise.resolve();
+    if (this.endReason !== null) return Promise.reject(this.linkError());
+    if (this.phase === 'ready') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.helloWaiters.delete(waiter);
@@ -200,6 +259,7 @@ export class AgentLink {
     if (this.endReason !== null) return;
     this.endReason = reason;
     for (const t of this.timers) clearTimeout(t);
+    if (this.deadline) clearTimeout(this.deadline);
     const err = this.linkError();
     for (const w of this.helloWaiters) w.reject(err);
     this.helloWaiters.clear();
@@ -215,24 +275,48 @@ export class AgentLink {
         s.cleanup();
         s.reject(err);
       } else {
-        s.channel.linkClosed(reason);
+        s.channel.linkClosed(this.opts.channelEndReason ?? reason);
       }
     }
     this.resolveClosed(reason);
   }
 
+  private accept(hello: AgentHello): void {
+    this.info = { name: hello.name, hostname: hello.hostname, agentVersion: hello.agentVersion };
+    this.phase = 'ready';
+    for (const w of this.helloWaiters) w.resolve();
+    this.helloWaiters.clear();
+    this.startKeepalive();
+  }
+
   private onFrame(bytes: Uint8Array): void {
     if (this.endReason !== null) return;
+    this.lastFrameAt = performance.now();
     const r = decodeFrame(bytes);
     if (!r.ok) return this.protocolError(r.error);
     const f = r.frame;
-    if (!this.info) {
+    if (this.phase === 'verifying') return this.protocolError(`${f.type} before authentication completed`);
+    if (this.phase === 'hello') {
       if (f.type !== 'hello') return this.protocolError(`expected hello, got ${f.type}`);
       if (f.body.role !== 'agent') return this.protocolError('hello from a peer that is not an agent');
       if (f.body.v !== AGENT_PROTOCOL_VERSION) return this.protocolError(`unsupported protocol version ${f.body.v} (the gateway speaks ${AGENT_PROTOCOL_VERSION})`);
-      this.info = { name: f.body.name, hostname: f.body.hostname, agentVersion: f.body.agentVersion };
-      for (const w of this.helloWaiters) w.resolve();
-      this.helloWaiters.clear();
+      const hello = f.body;
+      if (!this.opts.auth) {
+        if (hello.signature !== undefined) return this.protocolError('hello carries a signature, but no challenge was sent');
+        return this.accept(hello);
+      }
+      this.phase = 'verifying';
+      const verdict = this.opts.auth.verify(hello).catch((e: Error) => {
+        this.opts.log?.(`${this.label}: could not verify the agent's hello: ${e.message}`);
+        return false;
+      });
+      void verdict.then((ok) => {
+        if (this.endReason !== null) return;
+        if (!ok) return this.transport.close(AGENT_AUTH_FAILED, AGENT_CLOSE.AUTH_FAILED);
+        this.accept(hello);
+        // Tells the agent it was accepted (agent-frames.ts), and measures the round trip.
+        void this.ping(this.opts.keepalive?.timeoutMs ?? 10_000).catch(() => undefined);
+      });
       return;
     }
     switch (f.type) {

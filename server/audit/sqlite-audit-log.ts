@@ -40,7 +40,15 @@ export function createSqliteAuditLog(db: Db, log: (msg: string) => void): AuditL
     emit(event: AuditEvent, ctx: AuditContext) {
       try {
         const { type, v, outcome, ...rest } = event;
-        const object = 'connectionId' in rest ? (rest.connectionId ?? null) : 'keyId' in rest ? rest.keyId : 'email' in rest ? rest.email : null;
+        // The object column: what the event is about, for filtering.
+        const object =
+          'connectionId' in rest ? (rest.connectionId ?? null)
+          : 'target' in rest ? rest.target
+          : 'policy' in rest ? rest.policy
+          : 'environment' in rest ? (rest.environment ?? null)
+          : 'keyId' in rest ? rest.keyId
+          : 'email' in rest ? rest.email
+          : null;
         queue.push([nowIso(), type, v, ctx.actor, ctx.source, outcome, object ?? null, JSON.stringify(rest)]);
         timer ??= setTimeout(() => void flushNow(), FLUSH_MS);
       } catch (e) {

@@ -14,7 +14,17 @@ export type AuditEvent =
   | { type: 'user.create'; v: 1; outcome: 'success'; email: string; role: string }
   | { type: 'api_key.create'; v: 1; outcome: 'success'; keyId: string; name: string; registration: boolean }
   | { type: 'api_key.delete'; v: 1; outcome: 'success'; keyId: string }
-  | { type: 'service.start'; v: 1; outcome: 'success'; recovered: number };
+  | { type: 'service.start'; v: 1; outcome: 'success'; recovered: number }
+  // Agents: registration (with a registration key), every connect's challenge–response, and
+  // the end of its link (the reason says why: target offline, replaced, deleted, protocol error).
+  | { type: 'agent.register'; v: 1; outcome: Outcome; target: string; targetId?: string; keyId: string; environment?: string; existing?: boolean; reason?: string }
+  | { type: 'agent.auth'; v: 1; outcome: 'failure'; target: string; reason: string }
+  | { type: 'agent.connect'; v: 1; outcome: 'success'; target: string; targetId: string; hostname: string; agentVersion: string }
+  | { type: 'agent.disconnect'; v: 1; outcome: 'success'; target: string; targetId: string; reason: string }
+  | { type: 'target.delete'; v: 1; outcome: 'success'; target: string; targetId: string; reason: string; connectionsClosed: number }
+  | { type: 'environment.update'; v: 1; outcome: 'success'; environment: string; offlineRemovalSeconds: number | null }
+  | { type: 'policy.put'; v: 1; outcome: 'success'; policy: string; kind: string; created: boolean }
+  | { type: 'policy.delete'; v: 1; outcome: 'success'; policy: string };
 
 /** Who did it and from where; `actor` is an email, `system`, or `cli:` + the OS user. */
 export interface AuditContext {

@@ -12,6 +12,13 @@ export function policiesRepo(db: Db) {
         [doc.name, doc.kind, JSON.stringify(doc), now, now],
       );
     },
+    async byName(name: string): Promise<PolicyDocument | undefined> {
+      const row = await db.get<{ document: string }>('SELECT document FROM policies WHERE name = ?', [name]);
+      return row ? (JSON.parse(row.document) as PolicyDocument) : undefined;
+    },
+    async remove(name: string): Promise<boolean> {
+      return (await db.run('DELETE FROM policies WHERE name = ?', [name])).changes > 0;
+    },
     async list(): Promise<PolicyDocument[]> {
       const rows = await db.all<{ document: string }>('SELECT document FROM policies ORDER BY name');
       return rows.map((r) => JSON.parse(r.document) as PolicyDocument);

@@ -7,6 +7,7 @@ import { policiesRepo } from './policies-repo';
 import { connectionsRepo } from './connections-repo';
 import { recordingsRepo } from './recordings-repo';
 import { apiKeysRepo } from './api-keys-repo';
+import { environmentsRepo } from './environments-repo';
 
 export async function openStore(path: string) {
   const db: Db = await openDb(path);
@@ -19,6 +20,7 @@ export async function openStore(path: string) {
     connections: connectionsRepo(db),
     recordings: recordingsRepo(db),
     apiKeys: apiKeysRepo(db),
+    environments: environmentsRepo(db),
     close: () => db.close(),
   };
 }

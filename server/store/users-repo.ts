@@ -42,6 +42,9 @@ export function usersRepo(db: Db) {
     async groupsOf(id: string): Promise<string[]> {
       return (await db.all<{ group_name: string }>('SELECT group_name FROM group_members WHERE user_id = ? ORDER BY group_name', [id])).map((r) => r.group_name);
     },
+    async groupExists(name: string): Promise<boolean> {
+      return (await db.get('SELECT 1 AS x FROM groups WHERE name = ?', [name])) !== undefined;
+    },
     async addToGroup(id: string, group: string): Promise<void> {
       await db.run('INSERT OR IGNORE INTO groups (name, created_at) VALUES (?, ?)', [group, nowIso()]);
       await db.run('INSERT OR IGNORE INTO group_members (group_name, user_id) VALUES (?, ?)', [group, id]);

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './server-process';
@@ -110,20 +111,22 @@ export function fingerprintFrom(stdoutLines: string[]): string {
 }
 
 /**
- * JSON over HTTPS to a service with its self-signed certificate (read from its data dir), the
- * way a test sets things up without going through the client under test.
+ * JSON over HTTPS to a service with its self-signed certificate (read from its data dir), or
+ * over plain HTTP for a `--no-tls` loopback service: the way a test sets things up without going
+ * through the client under test.
  */
 export async function serviceApi(server: { url: string; dataDir: string }) {
-  const ca = await readFile(join(server.dataDir, 'tls', 'cert.pem'));
+  const tls = server.url.startsWith('https:');
+  const ca = tls ? await readFile(join(server.dataDir, 'tls', 'cert.pem')) : undefined;
+  const send = tls ? request : httpRequest;
   return (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
+      const req = send(
         new URL(path, server.url),
         {
           method,
-          ca,
-          checkServerIdentity: () => undefined,
+          ...(tls ? { ca, checkServerIdentity: () => undefined } : {}),
           headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
         },
         (res) => {

@@ -200,9 +200,9 @@ describe('gate against the built service (https, pinned certificate)', () => {
     const help = await gate.run(['connect', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: gate connect/);
-    const notYet = await gate.run(['tunnel', 'local']);
+    const notYet = await gate.run(['ssh-proxy', 'root', 'local', '22']);
     expect(notYet.code).toBe(1);
-    expect(notYet.stderr).toBe('gate: tunnel is not available in this version yet\n');
+    expect(notYet.stderr).toBe('gate: ssh-proxy is not available in this version yet\n');
   });
 
   it('a shell keeps running when gate leaves; lc lists it and attach continues it', async () => {

@@ -20,7 +20,8 @@ export async function targetsPage({ main, signal }: PageContext): Promise<void> 
 
   const connect = async (button: HTMLButtonElement, target: TargetInfo, targetUser: string) => {
     error.show(null);
-    const buttons = section.querySelectorAll<HTMLButtonElement>('button.connect');
+    // Only the buttons enabled now are re-enabled after a failure: offline targets stay disabled.
+    const buttons = [...section.querySelectorAll<HTMLButtonElement>('button.connect')].filter((b) => !b.disabled);
     buttons.forEach((b) => (b.disabled = true));
     button.textContent = 'Connecting…';
     try {
@@ -38,11 +39,11 @@ export async function targetsPage({ main, signal }: PageContext): Promise<void> 
   const rows = sortTargets(targets).map((t) =>
     h(
       'tr',
-      { 'data-target': t.name },
+      { 'data-target': t.name, 'data-status': isOnline(t) ? 'online' : 'offline', class: isOnline(t) ? null : 'row-offline' },
       h('th', { scope: 'row' }, h('span', { class: 'target-name' }, t.name)),
       h('td', {}, t.kind),
       h('td', {}, t.environment),
-      h('td', {}, statusBadge(t.status)),
+      h('td', {}, statusBadge(t)),
       h('td', { class: 'actions' }, connectButtons(t, connect)),
     ),
   );
@@ -73,8 +74,8 @@ function connectButtons(
           type: 'button',
           class: 'button connect',
           'data-target-user': user,
-          disabled: t.status !== 'online',
-          title: t.status === 'online' ? `Open a shell on ${t.name} as ${user}` : `${t.name} is offline`,
+          disabled: !isOnline(t),
+          title: isOnline(t) ? `Open a shell on ${t.name} as ${user}` : `${t.name} is offline`,
         },
         `Connect as ${user}`,
       );
@@ -84,8 +85,14 @@ function connectButtons(
   );
 }
 
-function statusBadge(status: TargetInfo['status']): HTMLElement {
-  return h('span', { class: `badge badge-${status === 'online' ? 'ok' : 'off'}` }, status);
+/** Anything but an explicit `online` (a missing or unknown status included) is offline. */
+function isOnline(t: TargetInfo): boolean {
+  return t.status === 'online';
+}
+
+function statusBadge(t: TargetInfo): HTMLElement {
+  const online = isOnline(t);
+  return h('span', { class: `badge badge-${online ? 'ok' : 'off'} status-badge` }, online ? 'online' : 'offline');
 }
 
 function sortTargets(targets: TargetInfo[]): TargetInfo[] {

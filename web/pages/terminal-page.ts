@@ -1,26 +1,51 @@
 /**
  * #/terminal/:connectionId — a live shell. Leaving the page closes only the websocket: the shell
  * keeps running on the server and a later visit (or Reconnect) re-attaches with the screen redrawn.
+ * When another client attaches to the same shell (the newest wins), this page says so and offers
+ * to take it back.
  */
 import type { ConnectionInfo, RecordingInfo } from '../../protocol/api-types';
-import { api } from '../api-client';
+import { CLOSE } from '../../protocol/close-codes';
+import { api, ApiError } from '../api-client';
 import { h } from '../dom';
 import { type PageContext } from '../router';
 import { describeClose, describeExit } from '../terminal/close-reasons';
 import { openTerminalSocket, type TerminalSocket } from '../terminal/terminal-socket';
 import { createTerminalView } from '../terminal/terminal-view';
 
-type State = 'connecting' | 'connected' | 'ended' | 'disconnected';
+type State = 'connecting' | 'connected' | 'ended' | 'disconnected' | 'replaced';
+
+/** RIS (ESC c): a full terminal reset, written in band so it applies after any pending output. */
+const FULL_RESET = '\x1bc';
 
 export async function terminalPage({ main, params, signal }: PageContext): Promise<void> {
   const connectionId = params[0]!;
   const title = h('h1', { class: 'terminal-title' }, 'Terminal');
   const status = h('span', { class: 'terminal-status', role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' }, 'Connecting…');
   const recordingLink = h('a', { class: 'terminal-recording', hidden: true }, 'View recording');
-  const reconnect = h('button', { type: 'button', class: 'button button-small', hidden: true }, 'Reconnect');
+  const reconnect = h('button', { type: 'button', class: 'button button-small terminal-reconnect', hidden: true }, 'Reconnect');
+  const takeOver = h(
+    'button',
+    { type: 'button', class: 'button button-small button-primary terminal-take-over', hidden: true, title: 'Attach here again; the other client is disconnected' },
+    'Take over',
+  );
   const host = h('div', { class: 'terminal-host', 'aria-label': 'Terminal' });
   main.append(
-    h('section', { class: 'terminal-page' }, h('div', { class: 'terminal-bar' }, title, status, reconnect, recordingLink), host),
+    h(
+      'section',
+      { class: 'terminal-page' },
+      h(
+        'div',
+        { class: 'terminal-bar' },
+        h('a', { class: 'terminal-back', href: '#/connections', title: 'All your open connections' }, '← Connections'),
+        title,
+        status,
+        takeOver,
+        reconnect,
+        recordingLink,
+      ),
+      host,
+    ),
   );
 
   const setStatus = (state: State, text: string) => {
@@ -28,14 +53,26 @@ export async function terminalPage({ main, params, signal }: PageContext): Promi
     status.textContent = text;
   };
 
-  const conn = (await api<ConnectionInfo[]>('GET', '/connections')).find((c) => c.id === connectionId);
+  // GET /connections/:id also answers for an admin attaching to someone else's shell.
+  let conn: ConnectionInfo | undefined;
+  try {
+    conn = await api<ConnectionInfo>('GET', `/connections/${encodeURIComponent(connectionId)}`);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
   if (signal.aborted) return;
-  if (conn) title.textContent = `${conn.targetUser}@${conn.targetName}`;
+  if (!conn) {
+    setStatus('ended', describeClose(4404, '').text);
+    return;
+  }
+  title.textContent = `${conn.targetUser}@${conn.targetName}`;
   void showRecordingLink(connectionId, recordingLink, signal);
-  if (conn?.state === 'closed') {
+  if (conn.state === 'closed') {
     setStatus('ended', conn.closeReason ? `Session ended: ${conn.closeReason}` : 'Session ended');
     return;
   }
+  const wsPath = conn.wsPath;
+  const who = `${conn.targetUser}@${conn.targetName}`;
 
   const view = createTerminalView(host);
   const { term } = view;
@@ -44,9 +81,12 @@ export async function terminalPage({ main, params, signal }: PageContext): Promi
   let exitText: string | null = null;
 
   const connect = () => {
+    if (socket) return;
     reconnect.hidden = true;
+    takeOver.hidden = true;
+    term.options.disableStdin = false;
     setStatus('connecting', 'Connecting…');
-    socket = openTerminalSocket(conn?.wsPath ?? `/ws/connections/${encodeURIComponent(connectionId)}`, {
+    socket = openTerminalSocket(wsPath, {
       onOpen: () => {
         view.fit();
         socket?.sendResize(term.cols, term.rows);
@@ -58,9 +98,11 @@ export async function terminalPage({ main, params, signal }: PageContext): Promi
       },
       onControl: (msg) => {
         if (msg.type === 'attached') {
-          // A re-attach replays the current screen: start from a clean one.
-          if (msg.redraw) term.reset();
-          setStatus('connected', `Connected${conn ? ` as ${conn.targetUser}@${conn.targetName}` : ''}`);
+          // A re-attach is followed by the current screen (itself starting with ESC c). Reset in
+          // band, before it: term.reset() would act at once, ahead of output still queued in
+          // xterm's write buffer, and leave the parser mid-sequence if the last socket ended so.
+          if (msg.redraw) term.write(FULL_RESET);
+          setStatus('connected', `Connected as ${who}`);
           term.focus();
           // The recording starts with the shell, so it may not have been listed before now.
           if (recordingLink.hidden) void showRecordingLink(connectionId, recordingLink, signal);
@@ -74,10 +116,18 @@ export async function terminalPage({ main, params, signal }: PageContext): Promi
       onClose: (code, reason) => {
         socket = null;
         const outcome = describeClose(code, reason);
-        if (outcome.final) {
+        if (outcome.takeOver) {
+          // Keep the last screen visible but inert: typing here would go nowhere.
+          term.options.disableStdin = true;
+          setStatus('replaced', outcome.text);
+          takeOver.hidden = false;
+        } else if (outcome.final) {
           term.options.disableStdin = true;
           term.options.cursorBlink = false;
-          setStatus('ended', exitText ?? outcome.text);
+          // Someone or something ended it ("closed by user", "grant expired"): that is the news,
+          // not the exit status of the shell it stopped. A plain exit keeps its code.
+          const endedBySomeone = code === CLOSE.ENDED && reason !== '' && reason !== 'exited';
+          setStatus('ended', endedBySomeone ? outcome.text : (exitText ?? outcome.text));
           void showRecordingLink(connectionId, recordingLink, signal);
         } else {
           setStatus('disconnected', outcome.text);
@@ -95,6 +145,7 @@ export async function terminalPage({ main, params, signal }: PageContext): Promi
   const binarySub = term.onBinary((data) => socket?.sendInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
   const resizeSub = term.onResize(({ cols, rows }) => socket?.sendResize(cols, rows));
   reconnect.addEventListener('click', connect);
+  takeOver.addEventListener('click', connect);
 
   signal.addEventListener('abort', () => {
     inputSub.dispose();

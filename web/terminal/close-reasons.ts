@@ -7,6 +7,8 @@ export interface CloseOutcome {
   final: boolean;
   /** The browser session is gone: offer a way to log in again. */
   loginAgain?: boolean;
+  /** Another client has the shell now: offer to take it back (attach again). */
+  takeOver?: boolean;
 }
 
 export function describeClose(code: number, reason: string): CloseOutcome {
@@ -17,7 +19,7 @@ export function describeClose(code: number, reason: string): CloseOutcome {
     case CLOSE.NOT_FOUND:
       return { text: 'This connection does not exist or is not yours.', final: true };
     case CLOSE.REPLACED:
-      return { text: 'This shell was opened in another window.', final: false };
+      return { text: 'Another client attached to this session', final: false, takeOver: true };
     case CLOSE.UNAUTHENTICATED:
       return { text: 'Your login has expired.', final: true, loginAgain: true };
     case CLOSE.FORBIDDEN:

@@ -51,7 +51,7 @@ function wsClient(socket: WebSocket, label: string): TerminalClient {
 
 export function registerTerminalWs(app: FastifyInstance, s: Services): void {
   app.get('/ws/connections/:id', { websocket: true }, (socket: WebSocket, req: FastifyRequest<{ Params: { id: string } }>) => {
-    const client = wsClient(socket, `web ${req.ip}`);
+    const client = wsClient(socket, req.ip);
     const queue: { data: Buffer; binary: boolean }[] = [];
     let conn: LiveConnection | null = null;
     let busy = false;

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import {
-  decodeFrame, encodeFrame, FrameSplitter, FrameType, MAX_DATA_BYTES, MAX_FRAME_BYTES, MAX_JSON_BYTES,
+  agentAuthMessage, decodeFrame, encodeFrame, FrameSplitter, FrameType, MAX_DATA_BYTES, MAX_FRAME_BYTES, MAX_JSON_BYTES,
   type Frame,
 } from '../../../protocol/agent-frames';
+
+const CHALLENGE = randomBytes(32).toString('base64url');
+const SIGNATURE = randomBytes(64).toString('base64url');
 
 const samples: Frame[] = [
   { type: 'hello', stream: 0, body: { role: 'agent', v: 1, name: 'web-1', hostname: 'web-1.example', agentVersion: '0.1.0' } },
   { type: 'hello', stream: 0, body: { role: 'gateway', v: 1 } },
+  { type: 'hello', stream: 0, body: { role: 'gateway', v: 1, challenge: CHALLENGE } },
+  { type: 'hello', stream: 0, body: { role: 'agent', v: 1, name: 'web-1', hostname: 'web-1', agentVersion: '0.1.0', signature: SIGNATURE } },
   { type: 'open', stream: 1, body: { spec: { kind: 'shell', targetUser: 'alice', pty: { cols: 80, rows: 24, term: 'xterm-256color' }, lang: 'C.UTF-8' }, window: 65536 } },
   { type: 'open', stream: 2, body: { spec: { kind: 'exec', targetUser: 'deploy', command: 'ls -la | wc -l', pty: { cols: 100, rows: 30, term: 'xterm' } }, window: 0 } },
   { type: 'open', stream: 3, body: { spec: { kind: 'exec', targetUser: 'bob', command: 'true' }, window: 1 } },
@@ -128,6 +134,41 @@ describe('encodeFrame / decodeFrame', () => {
     expectError(raw(FrameType.resize, 1, JSON.stringify({ cols: 0, rows: 24 })), /resize fields invalid/);
     expectError(raw(FrameType.credit, 1, new Uint8Array(4)), /credit out of range/);
     expectError(raw(FrameType.eof, 1, 'x'), /eof carries a payload/);
+  });
+});
+
+describe('hello authentication fields', () => {
+  const gw = (body: object) => raw(FrameType.hello, 0, JSON.stringify({ role: 'gateway', v: 1, ...body }));
+  const ag = (body: object) => raw(FrameType.hello, 0, JSON.stringify({ role: 'agent', v: 1, name: 'n', hostname: 'h', agentVersion: '1', ...body }));
+
+  it('accepts only a base64url challenge of 32 bytes', () => {
+    expect(decodeFrame(gw({ challenge: CHALLENGE })).ok).toBe(true);
+    expectError(gw({ challenge: randomBytes(31).toString('base64url') }), /hello.challenge is invalid/);
+    expectError(gw({ challenge: randomBytes(33).toString('base64url') }), /hello.challenge is invalid/);
+    expectError(gw({ challenge: randomBytes(32).toString('base64') }), /hello.challenge is invalid/);
+    expectError(gw({ challenge: 42 }), /hello.challenge is invalid/);
+    expectError(gw({ challenge: '' }), /hello.challenge is invalid/);
+  });
+
+  it('accepts only a base64url signature of 64 bytes', () => {
+    expect(decodeFrame(ag({ signature: SIGNATURE })).ok).toBe(true);
+    expectError(ag({ signature: randomBytes(63).toString('base64url') }), /hello.signature is invalid/);
+    expectError(ag({ signature: SIGNATURE + 'A' }), /hello.signature is invalid/);
+    expectError(ag({ signature: null }), /hello.signature is invalid/);
+  });
+
+  it('keeps each field on its own side', () => {
+    expectError(gw({ signature: SIGNATURE }), /hello fields invalid/);
+    expectError(ag({ challenge: CHALLENGE }), /hello has unknown fields/);
+  });
+
+  it('signs a message that binds the challenge to the name', () => {
+    expect(agentAuthMessage('abc', 'web-1')).toBe('gatehouse-agent-auth-v1\nabc\nweb-1');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const sig = sign(null, Buffer.from(agentAuthMessage(CHALLENGE, 'web-1')), privateKey).toString('base64url');
+    expect(decodeFrame(ag({ signature: sig })).ok).toBe(true);
+    expect(verify(null, Buffer.from(agentAuthMessage(CHALLENGE, 'web-1')), publicKey, Buffer.from(sig, 'base64url'))).toBe(true);
+    expect(verify(null, Buffer.from(agentAuthMessage(CHALLENGE, 'web-2')), publicKey, Buffer.from(sig, 'base64url'))).toBe(false);
   });
 });
 
