@@ -56,3 +56,38 @@ export function parseClientControl(text: string): ClientControl | { error: strin
       return { error: `unknown control message type ${JSON.stringify(String(m.type)).slice(0, 40)}` };
   }
 }
+
+/**
+ * Parses one text frame from the service (browser and `gate`): accepts only the closed union
+ * the service may send, normalising field types; anything else gives null and is dropped.
+ */
+export function parseServerControl(text: string): ServerControl | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const m = v as Record<string, unknown>;
+  switch (m.type) {
+    case 'attached':
+      return {
+        type: 'attached',
+        connectionId: String(m.connectionId ?? ''),
+        cols: Number(m.cols) || 0,
+        rows: Number(m.rows) || 0,
+        redraw: m.redraw === true,
+      };
+    case 'exit':
+      return {
+        type: 'exit',
+        code: typeof m.code === 'number' ? m.code : null,
+        ...(typeof m.signal === 'string' ? { signal: m.signal } : {}),
+      };
+    case 'notice':
+      return typeof m.message === 'string' ? { type: 'notice', message: m.message } : null;
+    default:
+      return null;
+  }
+}

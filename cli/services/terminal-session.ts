@@ -17,7 +17,7 @@
  * is buffered without a bound.
  */
 import WebSocket from 'ws';
-import { STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TERM_ROWS, type ClientControl, type ServerControl } from '../../protocol/terminal-messages';
+import { parseServerControl, STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TERM_ROWS, type ClientControl, type ServerControl } from '../../protocol/terminal-messages';
 import { CLOSE } from '../../protocol/close-codes';
 import { CliError } from '../cli-errors';
 import type { Deps } from '../deps';
@@ -51,26 +51,6 @@ export function terminalSize(stdout: NodeJS.WriteStream): { cols: number; rows: 
   return stdout.isTTY ? { cols: clamp(stdout.columns, MAX_TERM_COLS, 80), rows: clamp(stdout.rows, MAX_TERM_ROWS, 24) } : { cols: 80, rows: 24 };
 }
 
-function parseServerControl(text: string): ServerControl | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const m = v as Record<string, unknown>;
-  switch (m.type) {
-    case 'attached':
-      return typeof m.cols === 'number' && typeof m.rows === 'number' ? (m as unknown as ServerControl) : null;
-    case 'exit':
-      return m.code === null || typeof m.code === 'number' ? (m as unknown as ServerControl) : null;
-    case 'notice':
-      return typeof m.message === 'string' ? (m as unknown as ServerControl) : null;
-    default:
-      return null;
-  }
-}
 
 /**
  * ssh-style escapes: `~` right after a newline (or at the start) is held back; `~.` detaches,

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ConnectionInfo, TargetInfo } from '../../protocol/api-types';
-import { launchBrowser, type BrowserSession } from '../helpers/browser';
+import { launchBrowser, typeLine, waitForBuffer, type BrowserSession, type Lines } from '../helpers/browser';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 
 const NEW_PASSWORD = 'correct-horse-battery-staple';
@@ -241,38 +241,9 @@ describe('browser connections (built service + Chromium)', () => {
   });
 });
 
-type Lines = string[];
 
 function count(lines: Lines, exact: string): number {
   return lines.filter((l) => l.trim() === exact).length;
-}
-
-async function bufferLines(p: Page): Promise<Lines> {
-  return p.evaluate(() => {
-    type Buf = { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined };
-    const term = (window as unknown as { __gatehouseTerm?: { buffer: { active: Buf } } }).__gatehouseTerm;
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const out: string[] = [];
-    for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i)?.translateToString(true) ?? '');
-    return out;
-  });
-}
-
-async function waitForBuffer(p: Page, ok: (lines: Lines) => boolean, what: string, timeoutMs = 15_000): Promise<Lines> {
-  const deadline = Date.now() + timeoutMs;
-  let lines: Lines = [];
-  while (Date.now() < deadline) {
-    lines = await bufferLines(p);
-    if (ok(lines)) return lines;
-    await p.waitForTimeout(100);
-  }
-  throw new Error(`timed out waiting for ${what}; terminal shows:\n${lines.filter((l) => l).join('\n')}`);
-}
-
-async function typeLine(p: Page, text: string): Promise<void> {
-  await p.keyboard.type(text);
-  await p.keyboard.press('Enter');
 }
 
 /** RFC 4180: quoted fields may hold commas, doubled quotes and line breaks. */

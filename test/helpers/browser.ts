@@ -52,3 +52,34 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
     },
   };
 }
+
+/** The lines of the app's xterm buffer (the terminal page exposes it as __gatehouseTerm for tests). */
+export type Lines = string[];
+
+export async function bufferLines(p: Page): Promise<Lines> {
+  return p.evaluate(() => {
+    type Buf = { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined };
+    const term = (window as unknown as { __gatehouseTerm?: { buffer: { active: Buf } } }).__gatehouseTerm;
+    if (!term) return [];
+    const buf = term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i)?.translateToString(true) ?? '');
+    return out;
+  });
+}
+
+export async function waitForBuffer(p: Page, ok: (lines: Lines) => boolean, what: string, timeoutMs = 15_000): Promise<Lines> {
+  const deadline = Date.now() + timeoutMs;
+  let lines: Lines = [];
+  while (Date.now() < deadline) {
+    lines = await bufferLines(p);
+    if (ok(lines)) return lines;
+    await p.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for ${what}; terminal shows:\n${lines.filter((l) => l).join('\n')}`);
+}
+
+export async function typeLine(p: Page, text: string): Promise<void> {
+  await p.keyboard.type(text);
+  await p.keyboard.press('Enter');
+}

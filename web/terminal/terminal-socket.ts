@@ -3,7 +3,7 @@
  * are raw terminal bytes both ways, text frames are JSON control messages. This module owns only
  * the wire; what the page shows for each event is the page's business.
  */
-import type { ClientControl, ServerControl } from '../../protocol/terminal-messages';
+import { parseServerControl, type ClientControl, type ServerControl } from '../../protocol/terminal-messages';
 
 export interface SocketHandlers {
   onOpen(): void;
@@ -55,34 +55,3 @@ export function openTerminalSocket(wsPath: string, handlers: SocketHandlers): Te
   };
 }
 
-/** Accepts only the closed union the server may send; anything else is dropped. */
-export function parseServerControl(text: string): ServerControl | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const m = v as Record<string, unknown>;
-  switch (m.type) {
-    case 'attached':
-      return {
-        type: 'attached',
-        connectionId: String(m.connectionId ?? ''),
-        cols: Number(m.cols) || 0,
-        rows: Number(m.rows) || 0,
-        redraw: m.redraw === true,
-      };
-    case 'exit':
-      return {
-        type: 'exit',
-        code: typeof m.code === 'number' ? m.code : null,
-        ...(typeof m.signal === 'string' ? { signal: m.signal } : {}),
-      };
-    case 'notice':
-      return typeof m.message === 'string' ? { type: 'notice', message: m.message } : null;
-    default:
-      return null;
-  }
-}
