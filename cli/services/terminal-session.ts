@@ -17,7 +17,7 @@
  * is buffered without a bound.
  */
 import WebSocket from 'ws';
-import { parseServerControl, STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TERM_ROWS, type ClientControl, type ServerControl } from '../../protocol/terminal-messages';
+import { parseServerControl, STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TERM_ROWS, type ClientControl } from '../../protocol/terminal-messages';
 import { CLOSE } from '../../protocol/close-codes';
 import { CliError } from '../cli-errors';
 import type { Deps } from '../deps';

@@ -38,6 +38,8 @@ export interface StartOptions {
   /** Use this data dir (kept afterwards); by default a fresh temp dir, removed by stop(). */
   dataDir?: string;
   extraArgs?: string[];
+  /** Added to the service's environment (e.g. GATEHOUSE_AGENTS_HEARTBEAT). */
+  env?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -48,7 +50,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'gatehouse-data-')));
   const args = [gatehouseBin, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ssh-listen', 'off', ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   const stdout: string[] = [];
   const stderr: string[] = [];
   let password: string | null = null;

@@ -15,8 +15,8 @@ export interface WsTerminal {
   close(): void;
 }
 
-export function openTerminal(url: string, headers: Record<string, string>): Promise<WsTerminal> {
-  const ws = new WebSocket(url, { headers });
+export function openTerminal(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<WsTerminal> {
+  const ws = new WebSocket(url, { ...options, headers });
   let out = '';
   const controls: any[] = [];
   const waiters: (() => void)[] = [];

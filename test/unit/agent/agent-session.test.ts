@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentSession } from '../../../agent/agent-session';
-import { AGENT_PROTOCOL_VERSION, type OpenSpec } from '../../../protocol/agent-frames';
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { AgentSession, type AgentSessionOptions } from '../../../agent/agent-session';
+import { AGENT_PROTOCOL_VERSION, agentAuthMessage, type OpenSpec } from '../../../protocol/agent-frames';
 import { ScriptedPeer, tick } from '../gateway/frame-peer';
 
 const isRoot = process.getuid?.() === 0;
@@ -199,5 +200,64 @@ describe.skipIf(!isRoot)('AgentSession processes', () => {
     await session.closed;
     expect(running('sleep 876543[23]')).toBe('');
     expect(session.streamCount).toBe(0);
+  });
+});
+
+describe('AgentSession as a remote agent (challenge–response)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const CHALLENGE = randomBytes(32).toString('base64url');
+
+  function remote(extra: Partial<AgentSessionOptions> = {}) {
+    const gw = new ScriptedPeer();
+    const logs: string[] = [];
+    let accepted = 0;
+    const session = new AgentSession(gw.transport, {
+      name: 'web-1', hostname: 'host', agentVersion: '0.0.0', identity: { uid: 0 },
+      log: (l) => logs.push(l),
+      sign: (m) => sign(null, Buffer.from(m), privateKey).toString('base64url'),
+      onAccepted: () => accepted++,
+      ...extra,
+    });
+    sessions.push(session);
+    session.start();
+    return { gw, session, logs, accepted: () => accepted };
+  }
+
+  it('waits for the challenge, answers with a signature over it, and is accepted by the first frame after', async () => {
+    const { gw, accepted } = remote();
+    await tick(20);
+    expect(gw.received).toEqual([]);
+    gw.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION, challenge: CHALLENGE } });
+    const hello = await gw.next('hello');
+    expect(hello.body).toMatchObject({ role: 'agent', name: 'web-1', signature: expect.any(String) });
+    const sig = Buffer.from((hello.body as { signature: string }).signature, 'base64url');
+    expect(verify(null, Buffer.from(agentAuthMessage(CHALLENGE, 'web-1')), publicKey, sig)).toBe(true);
+    expect(accepted()).toBe(0);
+    gw.send({ type: 'ping', stream: 0, nonce: 5 });
+    expect(await gw.next('pong')).toMatchObject({ nonce: 5 });
+    expect(accepted()).toBe(1);
+  });
+
+  it('refuses a gateway that sends no challenge', async () => {
+    const { gw, session } = remote();
+    gw.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION } });
+    expect(await session.closed).toMatch(/sent no challenge/);
+    expect(gw.all('hello')).toEqual([]);
+  });
+
+  it('as the stdio agent, refuses a challenge it cannot answer', async () => {
+    const { gw, session } = setup({ hello: false });
+    gw.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION, challenge: CHALLENGE } });
+    expect(await session.closed).toMatch(/no identity to answer it/);
+  });
+
+  it('pings once accepted and ends a link on which nothing arrives', async () => {
+    const { gw, session, logs } = remote({ keepalive: { intervalMs: 20, timeoutMs: 100 } });
+    gw.send({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION, challenge: CHALLENGE } });
+    await gw.next('hello');
+    gw.send({ type: 'ping', stream: 0, nonce: 1 });
+    await gw.next('ping');
+    expect(await session.closed).toMatch(/no frame from the service/);
+    expect(logs.join('\n')).toMatch(/nothing from the service/);
   });
 });

@@ -266,3 +266,92 @@ describe('AgentChannel flow control', () => {
   });
 
 });
+
+describe('AgentLink authentication (remote agents)', () => {
+  const CHALLENGE = 'c'.repeat(42) + 'A';
+  const SIG = 's'.repeat(85) + 'A';
+  const hello = (signature?: string) =>
+    ({ type: 'hello', stream: 0, body: { role: 'agent', v: AGENT_PROTOCOL_VERSION, name: 'web-1', hostname: 'h', agentVersion: '1', ...(signature ? { signature } : {}) } }) as const;
+
+  function authSetup(verify: (h: unknown) => Promise<boolean>, extra: AgentLinkOptions = {}) {
+    const agent = new ScriptedPeer();
+    const logs: string[] = [];
+    const link = new AgentLink(agent.transport, { log: (l) => logs.push(l), auth: { challenge: CHALLENGE, verify }, ...extra });
+    links.push(link);
+    return { agent, link, logs };
+  }
+
+  it('sends the challenge, verifies the signed hello, then pings and serves opens', async () => {
+    const seen: unknown[] = [];
+    const { agent, link } = authSetup(async (h) => (seen.push(h), true));
+    expect(agent.received[0]).toEqual({ type: 'hello', stream: 0, body: { role: 'gateway', v: AGENT_PROTOCOL_VERSION, challenge: CHALLENGE } });
+    const p = link.open(shell);
+    agent.send(hello(SIG));
+    expect(await link.ready()).toEqual({ name: 'web-1', hostname: 'h', agentVersion: '1' });
+    expect(seen).toEqual([hello(SIG).body]);
+    // The first frame after the hellos is a ping: it tells the agent it was accepted.
+    const ping = await agent.next('ping');
+    expect(agent.received.indexOf(ping)).toBe(1);
+    const open = await agent.next('open');
+    agent.send({ type: 'opened', stream: open.stream, body: { window: 100 } });
+    await p;
+  });
+
+  it.each([
+    ['a refused signature', async () => false],
+    ['a verifier that fails', async () => { throw new Error('db down'); }],
+  ])('closes with 4401 "agent authentication failed" on %s, and never opens', async (_name, verify) => {
+    const { agent, link } = authSetup(verify);
+    const p = link.open(shell);
+    agent.send(hello(SIG));
+    expect(await link.closed).toBe('agent authentication failed');
+    expect(agent.endCode).toBe(4401);
+    await expect(p).rejects.toMatchObject({ code: 'TARGET_UNAVAILABLE' });
+    expect(agent.all('open')).toEqual([]);
+    expect(agent.all('ping')).toEqual([]);
+  });
+
+  it('refuses frames while the hello is being verified', async () => {
+    let approve!: (ok: boolean) => void;
+    const { agent, link } = authSetup(() => new Promise((r) => (approve = r)));
+    agent.send(hello(SIG));
+    await tick(10);
+    agent.send({ type: 'ping', stream: 0, nonce: 1 });
+    expect(await link.closed).toMatch(/ping before authentication completed/);
+    expect(agent.endCode).toBe(1002);
+    approve(true);
+  });
+
+  it('without auth, a hello carrying a signature is a protocol error', async () => {
+    const { agent, link } = setup({}, false);
+    agent.send(hello(SIG));
+    expect(await link.closed).toMatch(/signature, but no challenge was sent/);
+  });
+});
+
+describe('AgentLink presence', () => {
+  it('counts any frame as alive, and ends a silent link with deadReason', async () => {
+    const { agent, link, logs } = setup({ keepalive: { intervalMs: 20, timeoutMs: 120, deadReason: 'target offline' } });
+    // Data flowing (no pongs at all) keeps the link up past several timeouts.
+    const { ch, id } = await opened(agent, link, shell);
+    const feeder = setInterval(() => agent.send({ type: 'data', stream: id, data: bytes(1) }), 15);
+    ch.io.resume();
+    await tick(400);
+    clearInterval(feeder);
+    expect(link.isClosed).toBe(false);
+    expect(agent.all('ping').length).toBeGreaterThan(5);
+    const started = Date.now();
+    expect(await link.closed).toBe('target offline');
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(agent.endCode).toBe(4408);
+    expect(logs.join('\n')).toMatch(/no frame for 120 ms/);
+  });
+
+  it('settles channels with channelEndReason, while closed keeps the detail', async () => {
+    const { agent, link } = setup({ channelEndReason: 'target offline' });
+    const { ch } = await opened(agent, link, shell);
+    agent.hangUp('the agent closed the link (1006)');
+    expect(await ch.exit).toEqual({ code: null, error: 'target offline' });
+    expect(await link.closed).toBe('the agent closed the link (1006)');
+  });
+});

@@ -14,7 +14,7 @@ export interface Handlers {
 export interface MemoryTransport {
   start(h: Handlers): void;
   send(frame: Uint8Array): void;
-  close(reason: string): void;
+  close(reason: string, code?: number): void;
 }
 
 export class ScriptedPeer {
@@ -23,6 +23,8 @@ export class ScriptedPeer {
   /** Resolves with the reason when the side under test ended the link (or we did). */
   readonly ended: Promise<string>;
   endReason: string | null = null;
+  /** The websocket close code the side under test gave when it closed the link. */
+  endCode: number | undefined;
   private handlers: Handlers | null = null;
   private waiters: Array<() => void> = [];
   private resolveEnded!: (r: string) => void;
@@ -47,7 +49,10 @@ export class ScriptedPeer {
         this.received.push(r.frame);
         for (const w of this.waiters.splice(0)) w();
       },
-      close: (reason) => end(reason),
+      close: (reason, code) => {
+        if (this.endReason === null) this.endCode = code;
+        end(reason);
+      },
     };
   }
 
