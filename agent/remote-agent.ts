@@ -27,6 +27,8 @@ export interface RemoteAgentOptions {
   uid: number;
   log: (line: string) => void;
   backoff?: Partial<BackoffPolicy>;
+  /** Appended to the line logged when the service refuses this agent (4401). */
+  refusedHint?: string;
   /** Give up on a link the service has not accepted within this time. */
   acceptTimeoutMs?: number;
   random?: () => number;
@@ -153,7 +155,7 @@ export class RemoteAgent {
         void s.closed.then((reason) => {
           clearTimeout(acceptTimer);
           if (closeCode === AGENT_CLOSE.AUTH_FAILED) {
-            reason = `the service refused this agent (${closeText || 'agent authentication failed'}): its target may have been deleted; an admin can register it again (run once with --registration-key)`;
+            reason = `the service refused this agent (${closeText || 'agent authentication failed'}): its target may have been deleted${o.refusedHint ? `; ${o.refusedHint}` : ''}`;
           }
           finish(reason);
         });

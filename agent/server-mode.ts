@@ -2,12 +2,13 @@
  * `gatehouse agent --server URL --name NAME [...]`: a remote agent. Resolves with the exit code;
  * main exits.
  *
- * First run (no `server.json` in the state dir): needs --registration-key; creates the Ed25519
- * identity, pins the service's certificate when --ca-fingerprint is given, registers (retrying
- * while the service is unreachable; a refusal ends with status 1), stores `server.json`, then
- * connects. Later runs need no key: the identity alone authenticates the agent. Given a key
- * again, the agent registers again (idempotent for the same name and key), which is also how
- * an agent whose target was deleted comes back.
+ * First run (no `server.json` for this service and name in the state dir): needs
+ * --registration-key; creates the Ed25519 identity, pins the service's certificate when
+ * --ca-fingerprint is given, registers (retrying while the service is unreachable; a refusal
+ * ends with status 1), stores `server.json`, then connects. Later runs need no key: the
+ * identity alone authenticates the agent, and a key still given (say, left in the unit's
+ * environment file) is not used, so restarting an agent whose target an admin deleted does not
+ * bring it back. To register again: remove `server.json` and start it with a key.
  */
 import { hostname } from 'node:os';
 import type { AgentArgs } from './agent-cli';
@@ -65,11 +66,13 @@ async function run(args: Extract<AgentArgs, { mode: 'server' }>, io: ServerModeI
   const stateDir = args.stateDir ?? DEFAULT_STATE_DIR;
   const stored = await loadServerState(stateDir);
   const sameServer = stored !== null && stored.server === endpoint.origin;
-  if (key === undefined) {
+  const registered = sameServer && (args.name === undefined || args.name === stored!.name);
+  if (!registered && key === undefined) {
     if (!stored) throw new UsageError('not registered yet: give --registration-key ID:SECRET');
     if (!sameServer) throw new UsageError(`registered with ${stored.server}, not ${endpoint.origin}: give --registration-key ID:SECRET to register with it`);
-    if (args.name !== undefined && args.name !== stored.name) throw new UsageError(`registered as ${stored.name}, not ${args.name}: give --registration-key ID:SECRET to register under the new name`);
+    throw new UsageError(`registered as ${stored.name}, not ${args.name}: give --registration-key ID:SECRET to register under the new name`);
   }
+  const register = !registered;
   const name = args.name ?? stored?.name;
   if (!name) throw new UsageError('--name NAME is required');
 
@@ -98,13 +101,14 @@ async function run(args: Extract<AgentArgs, { mode: 'server' }>, io: ServerModeI
   await ensureStateDir(stateDir);
   const { identity, created } = await loadOrCreateIdentity(stateDir);
   if (created) log(`gatehouse agent: created a new identity in ${stateDir}/identity.pem`);
+  if (registered && key !== undefined) log(`gatehouse agent: already registered as ${name}; the registration key is not used`);
 
   // Trust: the pin given now, else the one stored for this service, else the system CAs.
   let pin: TlsPin | null = sameServer && stored!.fingerprint && stored!.certPem ? { fingerprint: stored!.fingerprint, certPem: stored!.certPem } : null;
   const needFetch = wantPin !== null && pin?.fingerprint !== wantPin;
-  let state: ServerState | null = sameServer ? stored : null;
+  let state: ServerState | null = registered ? stored : null;
 
-  for (let attempt = 0; needFetch || key !== undefined; attempt++) {
+  for (let attempt = 0; needFetch || register; attempt++) {
     if (stopped !== null) return 0;
     try {
       if (needFetch && pin?.fingerprint !== wantPin) {
@@ -112,8 +116,8 @@ async function run(args: Extract<AgentArgs, { mode: 'server' }>, io: ServerModeI
         if (seen.fingerprint !== wantPin) throw new FatalError(`the service's certificate fingerprint ${seen.fingerprint} does not match --ca-fingerprint`);
         pin = seen;
       }
-      if (key !== undefined) {
-        const r = await registerAgent(endpoint, trustOptions(pin), key, {
+      if (register) {
+        const r = await registerAgent(endpoint, trustOptions(pin), key!, {
           name,
           hostname: hostname(),
           publicKey: identity.publicKeyPem,
@@ -146,6 +150,7 @@ async function run(args: Extract<AgentArgs, { mode: 'server' }>, io: ServerModeI
     identity,
     uid: process.getuid?.() ?? -1,
     log,
+    refusedHint: `to register it again, remove ${stateDir}/server.json and start it with --registration-key`,
   });
   await agent.run();
   await stopping;

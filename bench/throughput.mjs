@@ -5,7 +5,7 @@
 // per-round ratios; MB = 10^6 bytes).
 //
 //   node bench/throughput.mjs [--rounds N] [--shell-mib 256] [--pty-mib 128] [--tcp-mib 1024]
-//                             [--target agent|local] [--scenarios a,b,...] [--no-write]
+//                             [--target agent|local] [--scenarios a,b,...] [--no-write] [--cpu-prof DIR] [--dist DIR]
 //
 // Needs root (it creates the user ghbench and runs sshd), OpenSSH server and client,
 // util-linux `script`, and a built dist/ (`npm run build`). Not part of `npm test`.
@@ -15,12 +15,12 @@ import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cpuModel, cpuSecondsOf, freePort, installSignalTeardown, killGroup, loadAvg, memoryOf, onTeardown, sleep, startDaemon, teardown } from './lab/procs.mjs';
 import { createBenchUser, startOpenSsh } from './lab/openssh.mjs';
-import { checkDist, gateBin, repoRoot, startGatehouse } from './lab/gatehouse.mjs';
+import { bins, checkDist, repoRoot, snapshotDist, startGatehouse } from './lab/gatehouse.mjs';
 import { fmtMB, fmtMiB, fmtRate, fmtSec, median, resultsTable, writeSection } from './lab/report.mjs';
 
 const ALL_SCENARIOS = ['shell-bulk', 'shell-pty', 'tunnel-up', 'tunnel-down'];
@@ -29,7 +29,7 @@ const MiB = 1024 * 1024;
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node bench/throughput.mjs [--rounds N] [--shell-mib 256] [--pty-mib 128] [--tcp-mib 1024] [--target agent|local] [--scenarios shell-bulk,shell-pty,tunnel-up,tunnel-down] [--no-write]\n');
+  process.stderr.write('usage: node bench/throughput.mjs [--rounds N] [--shell-mib 256] [--pty-mib 128] [--tcp-mib 1024] [--target agent|local] [--scenarios shell-bulk,shell-pty,tunnel-up,tunnel-down] [--no-write] [--cpu-prof DIR] [--dist DIR]\n');
   process.exit(2);
 }
 
@@ -44,6 +44,8 @@ try {
       target: { type: 'string', default: 'agent' },
       scenarios: { type: 'string', default: ALL_SCENARIOS.join(',') },
       'no-write': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      dist: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -170,9 +172,15 @@ function tunnelRun(localPort, direction, n) {
       if (direction === 'up') answer += c.toString('latin1');
       else got += c.length;
     });
+    // The far side ended: that is the end of the measurement (our own end follows).
+    let tEnd = NaN;
+    sock.on('end', () => {
+      tEnd = performance.now();
+      sock.end();
+    });
     sock.on('close', () => {
       clearTimeout(timer);
-      const wall = (performance.now() - t0) / 1000;
+      const wall = ((Number.isFinite(tEnd) ? tEnd : performance.now()) - t0) / 1000;
       const bytes = direction === 'up' ? Number(answer) : got;
       if (!error && bytes !== n) error = direction === 'up' ? `the sink counted ${answer || 'nothing'}, not ${n}` : `received ${got} of ${n} bytes`;
       resolve({ code: error ? 1 : 0, bytes: n, wall, mbps: error ? NaN : n / wall / MB, stderr: error ?? '' });
@@ -198,10 +206,16 @@ async function waitForPort(port, timeoutMs = 20_000) {
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('run as root: the lab creates a user and runs sshd');
-  const staleWarning = checkDist();
+  // --dist DIR: benchmark another build (e.g. an experiment) instead of ./dist. It must sit
+  // inside the repository so that node_modules resolves.
+  const distDir = opts.dist ? resolve(opts.dist) : join(repoRoot, 'dist');
+  const staleWarning = opts.dist ? null : checkDist();
+  if (opts.dist) checkDist(distDir);
   if (staleWarning) log(`bench: warning: ${staleWarning}`);
   installSignalTeardown();
 
+  const build = snapshotDist(distDir);
+  log(`bench: running a snapshot of dist/ (build ${build.id}, built ${build.builtAt.toISOString()})`);
   const started = new Date();
   const loadStart = loadAvg();
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
@@ -213,16 +227,22 @@ async function main() {
   log(`bench: sshd on 127.0.0.1:${ssh.port} (bastion = target); ${ssh.version}`);
 
   log('bench: starting Gatehouse…');
-  const gh = await startGatehouse({ dir, benchUser: user.name, wantTarget: opts.target, log });
+  // --cpu-prof DIR: V8 CPU profiles of the service and the remote agent, written when they
+  // exit at teardown (for finding where the time goes; the figures of such a run are slower).
+  const nodeFlags = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
+  const gh = await startGatehouse({ dir, benchUser: user.name, wantTarget: opts.target, log, nodeFlags });
   log(`bench: gatehouse at ${gh.url}, target ${gh.targetUser}@${gh.target}`);
   for (const n of gh.notes) log(`bench: NOTE: ${n}`);
 
   // Memory: peak RSS (VmHWM) of the service and of the agent serving the target, sampled
   // through the run (the local agent is a child of the service and may start lazily).
-  const mem = { service: { idle: memoryOf(gh.service.pid), hwm: 0 }, agent: { pid: null, idle: null, hwm: 0 } };
+  const mem = { service: { idle: memoryOf(gh.service.pid), hwm: 0, windowPeak: 0 }, agent: { pid: null, idle: null, hwm: 0 } };
   const sampleMemory = () => {
     const s = memoryOf(gh.service.pid);
-    if (s) mem.service.hwm = Math.max(mem.service.hwm, s.hwmKiB);
+    if (s) {
+      mem.service.hwm = Math.max(mem.service.hwm, s.hwmKiB);
+      mem.service.windowPeak = Math.max(mem.service.windowPeak, s.rssKiB);
+    }
     const apid = gh.agentPid();
     if (apid) {
       if (mem.agent.pid !== apid) {
@@ -247,8 +267,8 @@ async function main() {
   // Tunnels, started once and used by every round (each round connects anew, like a client would).
   let tunnels = null;
   if (SCENARIOS.some((s) => s.startsWith('tunnel'))) {
-    const gUp = startDaemon('gate tunnel (up)', process.execPath, [gateBin, 'tunnel', T, '--target-port', String(sinks.up)], { env: { ...process.env, ...gateEnv } });
-    const gDown = startDaemon('gate tunnel (down)', process.execPath, [gateBin, 'tunnel', T, '--target-port', String(sinks.down)], { env: { ...process.env, ...gateEnv } });
+    const gUp = startDaemon('gate tunnel (up)', process.execPath, [bins.gate, 'tunnel', T, '--target-port', String(sinks.up)], { env: { ...process.env, ...gateEnv } });
+    const gDown = startDaemon('gate tunnel (down)', process.execPath, [bins.gate, 'tunnel', T, '--target-port', String(sinks.down)], { env: { ...process.env, ...gateEnv } });
     const re = /tunnel listening on 127\.0\.0\.1:(\d+) ->/;
     const gUpPort = Number((await gUp.waitFor(re))[1]);
     const gDownPort = Number((await gDown.waitFor(re))[1]);
@@ -287,14 +307,14 @@ async function main() {
 
   const shellCmd = `head -c ${SHELL_MIB}M /dev/zero`;
   const ptyCmd = `head -c ${PTY_MIB}M /dev/zero | base64`;
-  const gateCmd = (args) => [process.execPath, gateBin, ...args].map(q).join(' ');
+  const gateCmd = (args) => [process.execPath, bins.gate, ...args].map(q).join(' ');
   const variants = {
     'shell-bulk': {
       what: `Bulk shell output, no pty (${SHELL_MIB} MiB)`,
       expect: SHELL_MIB * MiB,
       gatehouse: {
         shown: `gate connect ${TU}@${T} -- ${shellCmd}`,
-        run: () => readerRun(process.execPath, [gateBin, 'connect', `${TU}@${T}`, '--', ...shellCmd.split(' ')], { env: gateEnv }),
+        run: () => readerRun(process.execPath, [bins.gate, 'connect', `${TU}@${T}`, '--', ...shellCmd.split(' ')], { env: gateEnv }),
       },
       jump: {
         shown: `ssh -J bastion -T target '${shellCmd}'`,
@@ -302,7 +322,7 @@ async function main() {
       },
     },
     'shell-pty': {
-      what: `Shell output through a pty (${PTY_MIB} MiB \\| base64)`,
+      what: `Shell output through a pty (${PTY_MIB} MiB | base64)`,
       expect: null,
       gatehouse: {
         shown: `script -qefc "gate connect -t ${TU}@${T} -- '${ptyCmd}'" /dev/null`,
@@ -341,10 +361,12 @@ async function main() {
       for (const path of paths) {
         const v = variants[sc];
         const cpu0 = path === 'gatehouse' ? [cpuSecondsOf(gh.service.pid), gh.agentPid() && cpuSecondsOf(gh.agentPid())] : null;
+        mem.service.windowPeak = 0;
         const r = await v[path].run();
         sampleMemory();
         const sample = { round, mbps: r.mbps, wall: r.wall, bytes: r.bytes };
         if (cpu0) {
+          sample.rssPeak = mem.service.windowPeak;
           sample.cpuService = cpuSecondsOf(gh.service.pid) - cpu0[0];
           const apid = gh.agentPid();
           sample.cpuAgent = apid && cpu0[1] !== null && cpu0[1] !== undefined ? cpuSecondsOf(apid) - cpu0[1] : NaN;
@@ -365,6 +387,7 @@ async function main() {
   }
   sampleMemory();
   const loadEnd = loadAvg();
+  const minutes = (Date.now() - started.getTime()) / 60_000;
 
   // ------------------------------------------------------------------------------------------
   // Report
@@ -382,17 +405,17 @@ async function main() {
     ? `\`local\` (the embedded agent, \`gatehouse agent --stdio\`, child of the service)`
     : `\`${gh.target}\` (a real agent on this host: \`gatehouse agent --server\` over WSS)`;
   const header = [
-    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), kernel ${release()}; ${ssh.version}; node ${process.version}; load avg at start ${loadStart}, end ${loadEnd}.`,
-    `Gatehouse: \`dist/\` build, HTTPS/WSS with a self-signed certificate (pinned with \`gate login --ca-fingerprint\`), target ${targetDesc}, target user \`${gh.targetUser}\`; every shell and exec recorded. OpenSSH: one \`sshd\` on 127.0.0.1 as both bastion and target, user \`ghbench\`, default ciphers. Sinks: node \`net\` servers in the bench process.`,
+    `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), kernel ${release()}; ${ssh.version}; node ${process.version}; load avg at start ${loadStart}, end ${loadEnd}; the run took ${minutes.toFixed(1)} min.`,
+    `Gatehouse: \`${opts.dist ?? 'dist/'}\` build ${build.id} (built ${build.builtAt.toISOString().replace(/\.\d+Z$/, 'Z')}), HTTPS/WSS with a self-signed certificate (pinned with \`gate login --ca-fingerprint\`), target ${targetDesc}, target user \`${gh.targetUser}\`; every shell and exec recorded. OpenSSH: one \`sshd\` on 127.0.0.1 as both bastion and target, user \`ghbench\`, default ciphers. Sinks: node \`net\` servers in the bench process.`,
     `Repetitions: ${ROUNDS} rounds (+1 warm-up discarded); in each round every scenario runs both paths back to back, scenario order rotated and path order alternated round to round.`,
   ];
   const memLine = `Gatehouse memory: service peak RSS (VmHWM) **${fmtMiB(mem.service.hwm)}** (${fmtMiB(mem.service.idle?.rssKiB)} after setup, before the first round); ${gh.target === 'local' ? 'embedded local agent' : 'agent'} peak RSS **${fmtMiB(mem.agent.hwm)}**${mem.agent.idle ? ` (${fmtMiB(mem.agent.idle.rssKiB)} when first seen)` : ''}.`;
 
-  const cpuRows = ['| Scenario | Gatehouse service CPU s (median) | agent CPU s (median) | Recording written (median) |', '|---|---|---|---|'];
+  const cpuRows = ['| Scenario | Gatehouse service CPU s (median) | agent CPU s (median) | service RSS peak during the transfer (median of rounds, sampled every 250 ms) | Recording written (median) |', '|---|---|---|---|---|'];
   for (const sc of SCENARIOS) {
     const g = results[sc].gatehouse;
     const rec = g.map((s) => s.recording).filter((x) => x !== undefined);
-    cpuRows.push(`| ${sc} | ${median(g.map((s) => s.cpuService)).toFixed(1)} | ${Number.isFinite(median(g.map((s) => s.cpuAgent))) ? median(g.map((s) => s.cpuAgent)).toFixed(1) : 'n/a'} | ${rec.length ? fmtMB(median(rec)) : '— (tunnels are not recorded)'} |`);
+    cpuRows.push(`| ${sc} | ${median(g.map((s) => s.cpuService)).toFixed(1)} | ${Number.isFinite(median(g.map((s) => s.cpuAgent))) ? median(g.map((s) => s.cpuAgent)).toFixed(1) : 'n/a'} | ${fmtMiB(median(g.map((s) => s.rssPeak)))} | ${rec.length ? fmtMB(median(rec)) : '— (tunnels are not recorded)'} |`);
   }
 
   const body = [

@@ -37,7 +37,19 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
     ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}),
   }) as unknown as FastifyInstance;
   registerErrorHandler(app, s.log);
-  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  await app.register(websocket, {
+    options: { maxPayload: WS_MAX_PAYLOAD },
+    // On a graceful stop, end the live connections first, so they are closed as "service
+    // stopping" (and their clients told so) rather than as "target offline" when the agent
+    // links go; then the agent links (agents reconnect with backoff), then every other socket.
+    preClose: async function (this: FastifyInstance) {
+      await s.broker.closeAll('service stopping');
+      await s.agents.close('service stopping');
+      for (const client of this.websocketServer.clients) client.close(1001, 'service stopping');
+      // Not awaited: its callback waits for every closing handshake, and a frozen peer's takes 30 s.
+      this.websocketServer.close();
+    },
+  });
   registerAuthHook(app, s);
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');

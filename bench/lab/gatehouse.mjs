@@ -3,21 +3,43 @@
 // `gate` logged in with its own GATE_CONFIG_DIR, and a target: a real agent registered on this
 // machine (`--target agent`) or the embedded `local` agent (`--target local`), with a policy
 // giving admins shell+tunnel as the bench user when the policy API exists.
-import { readFileSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { cpSync, readFileSync, existsSync, statSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { request } from 'node:https';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { childrenOf, sleep, startDaemon, tryRun } from './procs.mjs';
+import { childrenOf, onTeardown, sleep, startDaemon, tryRun } from './procs.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const gatehouseBin = join(repoRoot, 'dist', 'gatehouse.js');
-export const gateBin = join(repoRoot, 'dist', 'gate.js');
+const gatehouseBin = join(repoRoot, 'dist', 'gatehouse.js');
+const gateBin = join(repoRoot, 'dist', 'gate.js');
+/** The binaries the lab runs: dist/ itself, or the snapshot taken by snapshotDist(). */
+export const bins = { gatehouse: gatehouseBin, gate: gateBin };
+
+/**
+ * Copies dist/ to bench/.dist-PID/ (inside the repo, so node_modules still resolves) and runs
+ * everything from there: others rebuild dist/ while a long run is going, and every round must
+ * measure the same build. Returns a short id of the build (hash of the two entry files, which
+ * name the content-hashed chunks they load). Removed at teardown.
+ */
+export function snapshotDist(src = join(repoRoot, 'dist')) {
+  const dest = join(repoRoot, 'bench', `.dist-${process.pid}`);
+  cpSync(src, dest, { recursive: true, filter: (f) => !f.endsWith('.map') });
+  onTeardown('dist snapshot', () => rmSync(dest, { recursive: true, force: true }));
+  bins.gatehouse = join(dest, 'gatehouse.js');
+  bins.gate = join(dest, 'gate.js');
+  const h = createHash('sha256');
+  for (const f of [bins.gatehouse, bins.gate]) h.update(readFileSync(f));
+  return { id: h.digest('hex').slice(0, 12), builtAt: new Date(statSync(join(src, 'gatehouse.js')).mtimeMs) };
+}
 const ADMIN = 'admin@localhost';
 const ADMIN_PASSWORD = 'gatehouse bench password';
 
 /** Throws with a clear message when dist/ is missing; returns a warning when it looks stale. */
-export function checkDist() {
+export function checkDist(distDir = join(repoRoot, 'dist')) {
+  const gatehouseBin = join(distDir, 'gatehouse.js');
+  const gateBin = join(distDir, 'gate.js');
   for (const f of [gatehouseBin, gateBin]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
   }
@@ -79,7 +101,7 @@ function api(url, ca) {
 /** Runs the built `gate` with the lab's config dir; resolves {code, stdout, stderr}. */
 export function gateRun(configDir, args, { stdin, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [gateBin, ...args], {
+    const child = spawn(process.execPath, [bins.gate, ...args], {
       env: { ...process.env, GATE_CONFIG_DIR: configDir },
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
@@ -96,11 +118,11 @@ export function gateRun(configDir, args, { stdin, timeoutMs = 30_000 } = {}) {
   });
 }
 
-export async function startGatehouse({ dir, benchUser, wantTarget, log }) {
+export async function startGatehouse({ dir, benchUser, wantTarget, log, nodeFlags = [] }) {
   const dataDir = join(dir, 'data');
   const configDir = join(dir, 'gate-config');
   const notes = [];
-  const service = startDaemon('gatehouse serve', process.execPath, [gatehouseBin, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ssh-listen', 'off'], { cwd: repoRoot });
+  const service = startDaemon('gatehouse serve', process.execPath, [...nodeFlags, bins.gatehouse, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ssh-listen', 'off'], { cwd: repoRoot });
   const [, url] = await service.waitFor(/gatehouse listening on (\S+)/, 30_000);
   const fingerprint = /TLS certificate (sha256:[0-9a-f]{64})/.exec(service.lines.join('\n'))?.[1];
   const oneTime = /admin@localhost one-time password: (\S+)/.exec(service.lines.join('\n'))?.[1];
@@ -132,14 +154,14 @@ export async function startGatehouse({ dir, benchUser, wantTarget, log }) {
 
   if (wantTarget === 'agent') {
     const why = await (async () => {
-      const keys = tryRun(process.execPath, [gatehouseBin, 'keys', 'create', '--name', 'bench', '--registration', '--data-dir', dataDir, '--json'], { cwd: repoRoot });
+      const keys = tryRun(process.execPath, [bins.gatehouse, 'keys', 'create', '--name', 'bench', '--registration', '--data-dir', dataDir, '--json'], { cwd: repoRoot });
       if (keys.code !== 0) return `gatehouse keys create failed: ${(keys.stderr || keys.stdout).trim().split('\n')[0]}`;
       const key = JSON.parse(keys.stdout.trim().split('\n').pop());
       const pol = await putPolicy('bench-agent-access', 'bench-agent', benchUser);
       if (pol.status === 404) return 'PUT /api/v1/policies/NAME is not there yet (404)';
       if (pol.status < 200 || pol.status >= 300) return `PUT /api/v1/policies/NAME answered ${pol.status} ${JSON.stringify(pol.json)}`;
       const a = startDaemon('gatehouse agent', process.execPath, [
-        gatehouseBin, 'agent', '--server', url, '--name', 'bench-agent', '--registration-key', `${key.id}:${key.secret}`,
+        ...nodeFlags, bins.gatehouse, 'agent', '--server', url, '--name', 'bench-agent', '--registration-key', `${key.id}:${key.secret}`,
         '--state-dir', join(dir, 'agent-state'), '--ca-fingerprint', fingerprint,
       ], { cwd: repoRoot });
       const deadline = Date.now() + 20_000;

@@ -78,6 +78,8 @@ export class AgentLink {
   private phase: 'hello' | 'verifying' | 'ready' = 'hello';
   /** performance.now() of the last frame from the agent. */
   private lastFrameAt = performance.now();
+  /** Keepalive: fires when the link may have been silent for the whole timeout. */
+  private deadline: NodeJS.Timeout | null = null;
   private readonly helloWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
   private readonly slots = new Map<number, Slot>();
   private nextStream = 1;
@@ -113,7 +115,7 @@ export class AgentLink {
   private startKeepalive(): void {
     if (!this.opts.keepalive || this.endReason !== null) return;
     const { intervalMs, timeoutMs } = this.opts.keepalive;
-    let nonce = 0x80000000; // apart from ping()'s nonces; their pongs are ignored by design
+    let nonce = 0x80000000; // apart from ping()'s nonces (below 2^31); their pongs are ignored by design
     const pinger = setInterval(() => {
       nonce = nonce >= 0xffffffff ? 0x80000000 : nonce + 1;
       this.send({ type: 'ping', stream: 0, nonce });
@@ -131,7 +133,6 @@ export class AgentLink {
     };
     check();
   }
-  private deadline: NodeJS.Timeout | null = null;
 
   private dead(): void {
     const k = this.opts.keepalive!;
@@ -197,7 +198,7 @@ export class AgentLink {
   ping(timeoutMs = 10_000): Promise<number> {
     if (this.endReason !== null) return Promise.reject(this.linkError());
     const nonce = this.nextNonce;
-    this.nextNonce = this.nextNonce >= 0xffffffff ? 1 : this.nextNonce + 1;
+    this.nextNonce = this.nextNonce >= 0x7fffffff ? 1 : this.nextNonce + 1;
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -18,7 +18,9 @@ export function registerErrorHandler(app: FastifyInstance, log: (msg: string) =>
       body = { error: { code: 'BAD_REQUEST', message: `request body too large (limit ${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes)` } };
     } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = 400;
-      const msg = 'validation' in err && err.validation ? `invalid request: ${err.message}` : err.message;
+      // ajv does not name an unknown field in its message; the caller needs to know which.
+      const extra = 'validation' in err && err.validation?.[0]?.keyword === 'additionalProperties' ? (err.validation[0].params as { additionalProperty?: string }).additionalProperty : undefined;
+      const msg = 'validation' in err && err.validation ? `invalid request: ${err.message}${extra ? `: ${extra}` : ''}` : err.message;
       body = { error: { code: 'BAD_REQUEST', message: msg.slice(0, 300) } };
     } else {
       log(`${req.method} ${req.url.split('?')[0]}: ${err.stack ?? err.message}`);

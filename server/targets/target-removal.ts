@@ -1,8 +1,8 @@
 /**
  * Deleting a target, by an admin (`DELETE /api/v1/targets/:name`) or by the offline-removal
  * sweep, always the same way:
- *   1. its live connections are closed with the reason (before the link goes, so they do not
- *      end as "target offline");
+ *   1. its live connections and tunnels are closed with the reason (before the link goes, so
+ *      they do not end as "target offline");
  *   2. its agent's link is closed and the agent refused from then on (AgentHub.remove), even
  *      one whose handshake is under way;
  *   3. the row is deleted, so the agent's next connect is refused (4401) and audited.
@@ -27,7 +27,7 @@ export interface RemovalDeps {
 /** Removes the target; resolves with the number of live connections it closed. */
 export async function removeTarget(d: RemovalDeps, target: TargetRow, reason: string, ctx: AuditContext): Promise<number> {
   const live = d.broker.list().filter((c) => c.spec.target.id === target.id);
-  for (const c of live) c.close(reason, ctx.actor);
+  d.broker.closeTarget(target.id, reason, ctx.actor); // its shells, execs and tunnels
   d.agents.remove(target.id, reason);
   await d.store.targets.remove(target.id);
   await Promise.all(live.map((c) => c.closed));

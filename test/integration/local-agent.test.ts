@@ -244,14 +244,21 @@ describe.skipIf(!isRoot)('local agent (embedded, over stdio)', () => {
     expect(peak - before).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 
-  it('as a command: --help, --server (not yet), usage errors', () => {
+  it('as a command: --help, --server usage errors, usage errors', async () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [bundle, 'agent', ...args], { encoding: 'utf8', timeout: 10_000 });
     const help = run('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: gatehouse agent --stdio');
-    const server = run('--server', 'wss://127.0.0.1:1/ws/agent', '--name', 'x');
+    const stateDir = `${dirname(bundle)}/agent-state`;
+    const server = run('--server', 'wss://127.0.0.1:1/ws/agent', '--name', 'x', '--state-dir', stateDir);
     expect(server.status).toBe(2);
-    expect(server.stderr).toBe('gatehouse agent: --server mode is not implemented yet; use --stdio\n');
+    expect(server.stderr).toBe('gatehouse agent: not registered yet: give --registration-key ID:SECRET\n');
+    const plain = run('--server', 'http://192.0.2.1:8080', '--name', 'x', '--state-dir', stateDir, '--registration-key', `gk_${'a'.repeat(12)}:${'b'.repeat(43)}`);
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toMatch(/^gatehouse agent: plain http:\/\/ is accepted only for a service on a loopback address/);
+    const badPin = run('--server', 'https://127.0.0.1:1', '--name', 'x', '--state-dir', stateDir, '--ca-fingerprint', 'sha256:zz');
+    expect(badPin.status).toBe(2);
+    expect(badPin.stderr).toMatch(/--ca-fingerprint must look like sha256:HEX/);
     const bad = run('--bogus');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^gatehouse agent: unknown option --bogus\n/);
