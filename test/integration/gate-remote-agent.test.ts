@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 import { fingerprintFrom, gateCli, retireBootstrapPassword, serviceApi, type GateCli } from '../helpers/gate-cli';
 import { createRegistrationKey, startAgent, type AgentProcess } from '../helpers/agent-process';
+import { openTerminal } from '../helpers/ws-terminal';
+import { readFile } from 'node:fs/promises';
+import type WebSocket from 'ws';
 
 const PASSWORD = 'remote agent gate test';
 let server: ServerProcess;
@@ -20,13 +23,14 @@ let agent: AgentProcess;
 let gate: GateCli;
 let stateDir: string;
 let sink: Server;
+let token: string;
 
 beforeAll(async () => {
   buildDist();
   server = await startServer();
   await retireBootstrapPassword(server, PASSWORD);
   const call = await serviceApi(server);
-  const token = (await call('POST', '/api/v1/auth/login', { email: 'admin@localhost', password: PASSWORD })).json.token;
+  token = (await call('POST', '/api/v1/auth/login', { email: 'admin@localhost', password: PASSWORD })).json.token;
   const policy = { name: 'agents-root', kind: 'target_access', subjects: { groups: ['admins'] }, targets: ['db-7'], actions: ['shell', 'tunnel'], targetUsers: ['root'] };
   expect((await call('PUT', '/api/v1/policies/agents-root', policy, token)).status).toBe(201);
   stateDir = await mkdtemp(join(tmpdir(), 'gh-gate-agent-'));
@@ -64,6 +68,44 @@ describe('gate on a remote agent target', () => {
     expect(r.code).toBe(7);
     expect(r.stdout).toBe('out-9\n');
     expect(r.stderr).toBe('err-16\n');
+  });
+
+  it('carries a resize to the remote pty', async () => {
+    const call = await serviceApi(server);
+    const c = await call('POST', '/api/v1/connections', { target: 'db-7', targetUser: 'root', cols: 80, rows: 24 }, token);
+    expect(c.status).toBe(201);
+    const tls = { ca: await readFile(join(server.dataDir, 'tls', 'cert.pem')), checkServerIdentity: () => undefined } as unknown as WebSocket.ClientOptions;
+    const term = await openTerminal(`${server.url.replace(/^https/, 'wss')}${c.json.wsPath}`, { authorization: `Bearer ${token}` }, tls);
+    term.send('stty size\r');
+    await term.waitFor(/24 80/);
+    term.resize(132, 43);
+    term.send('stty size\r');
+    await term.waitFor(/43 132/);
+    term.send('exit\r');
+    expect((await term.closed).code).toBe(4410);
+  });
+
+  it('attach after the client was killed shows the same screen and continues', async () => {
+    const first = gate.start(['connect', 'root@db-7'], { stdin: 'keep-open' });
+    first.child.stdin!.write('echo before-$((5*5))-kill\n');
+    const deadline = Date.now() + 15_000;
+    while (!first.output().stdout.includes('before-25-kill')) {
+      if (Date.now() > deadline) throw new Error(`no output: ${JSON.stringify(first.output())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    let id = '';
+    while (!id) {
+      const lc = JSON.parse((await gate.run(['lc', '--json'])).stdout) as { id: string; targetName: string; state: string }[];
+      id = lc.find((c) => c.targetName === 'db-7' && c.state === 'disconnected')?.id ?? '';
+      if (!id && Date.now() > deadline) throw new Error('the shell did not show as disconnected');
+      if (!id) await new Promise((r) => setTimeout(r, 100));
+    }
+    const again = await gate.run(['attach', id], { stdin: 'echo after-$((6*6))\nexit 4\n' });
+    expect(again.stdout).toContain('before-25-kill'); // the redrawn screen
+    expect(again.stdout).toContain('after-36');
+    expect(again.code).toBe(4);
   });
 
   it('tunnels TCP to a port on the agent host', async () => {
