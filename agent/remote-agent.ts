@@ -120,7 +120,11 @@ export class RemoteAgent {
         resolve({ accepted: acceptedAt > 0, upMs: acceptedAt ? performance.now() - acceptedAt : 0, reason });
       };
       // `ws` hands the TLS options to tls.connect (its own typing of checkServerIdentity is narrower).
-      const ws = new WebSocket(o.wsUrl, { ...o.trust, maxPayload: MAX_FRAME_BYTES + 4, handshakeTimeout: 15_000 } as WebSocket.ClientOptions);
+      // Zero masking key on wss: RFC 6455 masking protects plaintext proxies, which TLS already
+      // excludes, and ws's JS masking loop was half the agent's CPU on bulk streams
+      // (bench/RESULTS.md). Plain ws: (loopback only) keeps normal masking.
+      const zeroMask = o.wsUrl.startsWith('wss:') ? { generateMask: (m: Buffer) => m.fill(0) } : {};
+      const ws = new WebSocket(o.wsUrl, { ...o.trust, ...zeroMask, maxPayload: MAX_FRAME_BYTES + 4, handshakeTimeout: 15_000 } as WebSocket.ClientOptions);
       this.ws = ws;
       // Before 'open' these settle the attempt; after it, the session's transport has the socket.
       ws.on('error', (e) => {

@@ -449,7 +449,7 @@ let code = 1;
 try {
   code = await main();
 } catch (e) {
-  log(`bench: ${e.stack ?? e.message}`);
+  log(`bench: ${process.env.BENCH_DEBUG ? (e.stack ?? e.message) : e.message}`);
 } finally {
   await teardown();
 }

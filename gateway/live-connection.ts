@@ -195,7 +195,9 @@ export class LiveConnection {
       channel.close('recording could not start');
       throw e;
     }
-    if (r.kind === 'shell' || r.pty) {
+    // Only shells are re-attached, so only they need their screen kept (an exec with a pty
+    // belongs to its one client; keeping its screen cost half the service's CPU on bulk output).
+    if (r.kind === 'shell') {
       this.screen = createScreenKeeper(this.size.cols, this.size.rows);
       this.taps.push(this.screen);
     }

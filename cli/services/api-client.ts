@@ -77,6 +77,14 @@ export function describeNetworkError(endpoint: Endpoint, err: Error): string {
   return `cannot reach ${endpoint.origin}: ${err.message}`;
 }
 
+/**
+ * Client frames must be masked (RFC 6455) so that a browser's bytes cannot poison a plaintext
+ * proxy's cache. Over TLS no intermediary sees the bytes, and ws's JS masking loop was half the
+ * CPU of a tunnel (bench/RESULTS.md): an all-zero key leaves the payload as is, and ws skips the
+ * work on both ends. Used only on wss:.
+ */
+export const ZERO_MASK = (mask: Buffer): Buffer => mask.fill(0);
+
 export class ApiClient {
   constructor(
     readonly endpoint: Endpoint,
@@ -141,6 +149,7 @@ export class ApiClient {
     return new WebSocket(url, {
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
       ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}),
+      ...(url.protocol === 'wss:' ? { generateMask: ZERO_MASK } : {}),
       handshakeTimeout: REQUEST_TIMEOUT_MS,
       maxPayload: 4 * 1024 * 1024,
     });
