@@ -331,20 +331,22 @@ describe('AgentLink authentication (remote agents)', () => {
 
 describe('AgentLink presence', () => {
   it('counts any frame as alive, and ends a silent link with deadReason', async () => {
-    const { agent, link, logs } = setup({ keepalive: { intervalMs: 20, timeoutMs: 120, deadReason: 'target offline' } });
+    // Margins are wide (a 1 s timeout, data every 20 ms) so a loaded machine's timer delays
+    // cannot fake a silence; what is tested is that data counts as alive and silence does not.
+    const { agent, link, logs } = setup({ keepalive: { intervalMs: 50, timeoutMs: 1000, deadReason: 'target offline' } });
     // Data flowing (no pongs at all) keeps the link up past several timeouts.
     const { ch, id } = await opened(agent, link, shell);
-    const feeder = setInterval(() => agent.send({ type: 'data', stream: id, data: bytes(1) }), 15);
+    const feeder = setInterval(() => agent.send({ type: 'data', stream: id, data: bytes(1) }), 20);
     ch.io.resume();
-    await tick(400);
+    await tick(3000);
     clearInterval(feeder);
     expect(link.isClosed).toBe(false);
     expect(agent.all('ping').length).toBeGreaterThan(5);
     const started = Date.now();
     expect(await link.closed).toBe('target offline');
-    expect(Date.now() - started).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(agent.endCode).toBe(4408);
-    expect(logs.join('\n')).toMatch(/no frame for 120 ms/);
+    expect(logs.join('\n')).toMatch(/no frame for 1000 ms/);
   });
 
   it('settles channels with channelEndReason, while closed keeps the detail', async () => {
