@@ -119,7 +119,7 @@ export async function serviceApi(server: { url: string; dataDir: string }) {
   const tls = server.url.startsWith('https:');
   const ca = tls ? await readFile(join(server.dataDir, 'tls', 'cert.pem')) : undefined;
   const send = tls ? request : httpRequest;
-  return (method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }> =>
+  return (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = send(
@@ -127,7 +127,7 @@ export async function serviceApi(server: { url: string; dataDir: string }) {
         {
           method,
           ...(tls ? { ca, checkServerIdentity: () => undefined } : {}),
-          headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         },
         (res) => {
           let text = '';

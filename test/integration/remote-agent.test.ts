@@ -202,16 +202,7 @@ describe.skipIf(!isRoot)('remote agent against the built service (https, pinned)
   it('lets a registration key register and nothing else; registering needs one', async () => {
     const r = await call('GET', '/api/v1/targets', undefined, undefined);
     expect(r.status).toBe(401);
-    const withKey = await new Promise<number>((resolve, reject) => {
-      import('node:https').then(({ request }) => {
-        const req = request(new URL('/api/v1/targets', server.url), { ...(tls as object), headers: { 'x-api-key': regKey } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on('error', reject);
-        req.end();
-      }, reject);
-    });
+    const withKey = (await call('GET', '/api/v1/targets', undefined, undefined, { 'x-api-key': regKey })).status;
     expect(withKey).toBe(403);
     const asAdmin = await api('POST', '/api/v1/agents/register', { name: 'x', hostname: 'h', publicKey: 'k' });
     expect(asAdmin.status).toBe(403);
@@ -364,21 +355,6 @@ async function tunnel(): Promise<{ ws: WebSocket; received(): string; closed: Pr
 }
 
 /** POST /api/v1/agents/register with the registration key, as the agent does. */
-async function registerRaw(body: unknown): Promise<{ status: number; json: any }> {
-  const { request } = await import('node:https');
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const req = request(
-      new URL('/api/v1/agents/register', server.url),
-      { method: 'POST', ...(tls as object), headers: { 'content-type': 'application/json', 'x-api-key': regKey } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+function registerRaw(body: unknown): Promise<{ status: number; json: any }> {
+  return call('POST', '/api/v1/agents/register', body, undefined, { 'x-api-key': regKey });
 }
