@@ -4,8 +4,16 @@
  */
 import { GatehouseError } from '../protocol/errors';
 import type { TargetKind } from '../protocol/api-types';
+import type { Permit } from '../protocol/permit';
 import type { Channel, Dialer, OpenRequest, TargetRef } from './types';
 import { LiveConnection, type ConnectionHooks, type ConnectionSpec } from './live-connection';
+
+export interface LiveTunnel {
+  id: string;
+  permit: Permit;
+  target: TargetRef;
+  channel: Channel;
+}
 
 export interface BrokerOptions {
   dialers: Dialer[];
@@ -16,7 +24,7 @@ export interface BrokerOptions {
 export class SessionBroker {
   private readonly live = new Map<string, LiveConnection>();
   /** Raw channels (TCP tunnels): not recorded, no client swapping, but closed with the rest. */
-  private readonly tunnels = new Map<string, { target: TargetRef; channel: Channel }>();
+  private readonly tunnels = new Map<string, LiveTunnel>();
   private readonly dialers = new Map<TargetKind, Dialer>();
 
   constructor(private readonly opts: BrokerOptions) {
@@ -34,11 +42,11 @@ export class SessionBroker {
   }
 
   /** Opens a raw TCP channel for a tunnel; it is tracked until its exit settles. */
-  async openTunnel(id: string, target: TargetRef, request: Extract<OpenRequest, { kind: 'tcp' }>, signal: AbortSignal): Promise<Channel> {
+  async openTunnel(id: string, permit: Permit, target: TargetRef, request: Extract<OpenRequest, { kind: 'tcp' }>, signal: AbortSignal): Promise<Channel> {
     const dialer = this.dialers.get(target.kind);
     if (!dialer) throw new GatehouseError('TARGET_UNAVAILABLE', `no dialer for ${target.kind} targets`);
     const channel = await dialer.open(target, request, signal);
-    this.tunnels.set(id, { target, channel });
+    this.tunnels.set(id, { id, permit, target, channel });
     void channel.exit.then(() => this.tunnels.delete(id));
     return channel;
   }
@@ -55,6 +63,11 @@ export class SessionBroker {
 
   list(): LiveConnection[] {
     return [...this.live.values()];
+  }
+
+  /** Open tunnels, for re-deciding their permits when access changes. */
+  listTunnels(): LiveTunnel[] {
+    return [...this.tunnels.values()];
   }
 
   /** Closes every live connection with `reason` and waits until each has finished its taps. */

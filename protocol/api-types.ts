@@ -15,6 +15,8 @@ export interface UserInfo {
 export interface LoginRequest {
   email: string;
   password: string;
+  /** The current 6-digit TOTP code; required once the user has enrolled (else 401 MFA_REQUIRED). */
+  totp?: string;
 }
 
 export interface SessionInfo {
@@ -23,6 +25,7 @@ export interface SessionInfo {
   /** Echo in `X-CSRF-Token` on state-changing requests authenticated by the cookie. */
   csrfToken: string;
   expiresAt: string;
+  totpEnabled: boolean;
 }
 
 export interface LoginResponse extends SessionInfo {
@@ -132,4 +135,109 @@ export interface EnvironmentInfo {
 /** `PUT /api/v1/environments/:name` body: a duration from `1h` to `90d`, or null for never. */
 export interface UpdateEnvironmentRequest {
   offlineRemoval: string | null;
+}
+
+// ---- Identity administration (admins) -------------------------------------------------------
+
+/** `GET /api/v1/users`, `GET /api/v1/users/:email`. */
+export interface UserDetails extends UserInfo {
+  groups: string[];
+  totpEnabled: boolean;
+  mustChangePassword: boolean;
+  createdAt: string;
+}
+
+/** `POST /api/v1/users`: without `password` a one-time password is generated and returned once. */
+export interface CreateUserRequest {
+  email: string;
+  role?: Role;
+  password?: string;
+  groups?: string[];
+}
+export interface CreateUserResponse {
+  user: UserDetails;
+  /** Only when the server generated it; the user must change it at first login. */
+  oneTimePassword?: string;
+}
+
+/** `PATCH /api/v1/users/:email`. */
+export interface UpdateUserRequest {
+  role: Role;
+}
+
+/** `GET /api/v1/groups`; `POST /api/v1/groups {name}`. Members are emails. */
+export interface GroupInfo {
+  name: string;
+  members: string[];
+  createdAt: string;
+}
+
+/** `POST /api/v1/auth/totp/enrol` → pending secret; `POST /api/v1/auth/totp/verify {code}` enables it. */
+export interface TotpEnrolment {
+  /** Base32, no padding. */
+  secret: string;
+  otpauthUrl: string;
+}
+
+/** `GET /api/v1/keys`. `POST /api/v1/keys {name, registration?}` answers ApiKeyInfo & {secret}. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  registration: boolean;
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+}
+export interface CreatedApiKey extends ApiKeyInfo {
+  /** Shown once. Send `X-API-KEY: ID:SECRET`. */
+  secret: string;
+}
+
+/** `PATCH /api/v1/targets/:name` (admins): rename and/or move to another environment. */
+export interface UpdateTargetRequest {
+  name?: string;
+  environment?: string;
+}
+
+/** `POST /api/v1/environments {name, offlineRemoval?}`. */
+export interface CreateEnvironmentRequest {
+  name: string;
+  offlineRemoval?: string | null;
+}
+
+/** Subjects of a policy: user emails, group names, API key ids. */
+export interface PolicySubjects {
+  users?: string[];
+  groups?: string[];
+  apiKeys?: string[];
+}
+
+/** The policy document of SPEC §3, exactly as `gate policies show --json` prints it. */
+export type PolicyDoc =
+  | { name: string; kind: 'target_access'; subjects: PolicySubjects; targets?: string[]; environments?: string[]; actions: Action[]; targetUsers: string[] }
+  | { name: string; kind: 'proxy'; subjects: PolicySubjects; targets?: string[]; environments?: string[]; targetUsers: string[] }
+  | { name: string; kind: 'session_recording'; subjects: PolicySubjects; recordInput: boolean };
+
+/**
+ * `PUT /api/v1/policies/:name` (one document) → `{policy, warnings}`;
+ * `POST /api/v1/policies/apply` (an array, all or nothing) → ApplyPoliciesResponse.
+ */
+export interface ApplyPoliciesResponse {
+  applied: { name: string; created: boolean }[];
+  warnings: string[];
+}
+
+/** `GET /api/v1/logs/events` (admins: everyone's; users: their own). */
+export interface EventLogEntry {
+  id: number;
+  at: string;
+  type: string;
+  v: number;
+  actor: string | null;
+  source: string | null;
+  outcome: 'success' | 'failure' | 'denied';
+  object: string | null;
+  /** The API request that caused it (`x-request-id` of the reply), when there was one. */
+  requestId: string | null;
+  details: Record<string, unknown>;
 }

@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   PAYLOAD_TOO_LARGE: { http: 413, ws: 1009, message: 'request body too large' },
   UNAUTHENTICATED: { http: 401, ws: 4401, message: 'authentication required' },
   BAD_CREDENTIALS: { http: 401, ws: 4401, message: 'wrong email or password' },
+  MFA_REQUIRED: { http: 401, ws: 4401, message: 'a TOTP code is required' },
   PASSWORD_CHANGE_REQUIRED: { http: 403, ws: 4403, message: 'the password must be changed first' },
   CSRF: { http: 403, ws: 4403, message: 'missing or wrong CSRF token' },
   FORBIDDEN: { http: 403, ws: 4403, message: 'not allowed' },

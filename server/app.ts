@@ -13,7 +13,12 @@ import { registerTargetRoutes } from './routes/api/targets-routes';
 import { registerConnectionRoutes } from './routes/api/connections-routes';
 import { registerRecordingRoutes } from './routes/api/recordings-routes';
 import { registerTerminalWs } from './routes/ws/terminal-ws';
-import { registerLogRoutes } from './routes/api/logs-routes';
+import { registerEventLogRoutes, registerLogRoutes } from './routes/api/logs-routes';
+import { registerUserRoutes } from './routes/api/users-routes';
+import { registerGroupRoutes } from './routes/api/groups-routes';
+import { registerRequestAudit } from './plugins/request-audit';
+import { registerOpenApi } from './plugins/openapi';
+import { randomUUID } from 'node:crypto';
 import { registerKeyRoutes } from './routes/api/keys-routes';
 import { registerTunnelWs } from './routes/ws/tunnel-ws';
 import { registerAgentRoutes } from './routes/api/agents-routes';
@@ -24,6 +29,8 @@ import { accessService } from './access/access-service';
 import { MAX_FRAME_BYTES } from '../protocol/agent-frames';
 
 export const BODY_LIMIT = 64 * 1024;
+/** The REST API's version, as the OpenAPI document states it. */
+export const API_VERSION = '1.0.0';
 /** One agent-link frame per message: the largest frame plus its length field. */
 const WS_MAX_PAYLOAD = MAX_FRAME_BYTES + 4;
 
@@ -32,6 +39,9 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
     logger: false,
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // Request ids are stamped on events and replies (x-request-id); never taken from the client.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
     // Unknown fields are an error, not silently dropped (SPEC: validated at the edge).
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...(s.tls ? { https: { cert: s.tls.cert, key: s.tls.key } } : {}),
@@ -51,6 +61,8 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
     },
   });
   registerAuthHook(app, s);
+  registerRequestAudit(app, s);
+  registerOpenApi(app, API_VERSION);
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
     return payload;
@@ -66,6 +78,9 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
   registerAgentRoutes(app, s);
   registerEnvironmentRoutes(app, s);
   registerPolicyRoutes(app, s);
+  registerUserRoutes(app, s);
+  registerGroupRoutes(app, s);
+  registerEventLogRoutes(app, s);
   registerTerminalWs(app, s);
   registerAgentWs(app, s);
   registerTunnelWs(app, s, access);

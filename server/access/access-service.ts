@@ -14,7 +14,13 @@ import type { Decision, Subject } from './types';
 
 const ACTIONS: Action[] = ['shell', 'tunnel', 'copy'];
 
-export const subjectOf = (a: AuthState): Subject => ({ userId: a.user.id, email: a.user.email, groups: a.groups });
+export const subjectOf = (a: AuthState): Subject => ({
+  userId: a.user.id,
+  email: a.user.email,
+  username: a.username,
+  groups: a.groups,
+  ...(a.apiKey ? { apiKeyId: a.apiKey.id } : {}),
+});
 
 /** Presence of a target; `local` is the bastion itself and always online. */
 export type PresenceOf = (t: TargetRow) => 'online' | 'offline';

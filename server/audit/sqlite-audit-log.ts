@@ -10,7 +10,7 @@ import type { AuditContext, AuditEvent, AuditLog } from './types';
 const FLUSH_MS = 5;
 
 export function createSqliteAuditLog(db: Db, log: (msg: string) => void): AuditLog & { failures(): number } {
-  let queue: [string, string, number, string | null, string | null, string, string | null, string][] = [];
+  let queue: [string, string, number, string | null, string | null, string, string | null, string, string | null][] = [];
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> = Promise.resolve();
   let failures = 0;
@@ -25,7 +25,7 @@ export function createSqliteAuditLog(db: Db, log: (msg: string) => void): AuditL
       db
         .transaction(async (tx) => {
           for (const row of batch) {
-            await tx.run('INSERT INTO events (at, type, v, actor, source, outcome, object, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', row);
+            await tx.run('INSERT INTO events (at, type, v, actor, source, outcome, object, details, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', row);
           }
         })
         .catch((e: unknown) => {
@@ -47,9 +47,11 @@ export function createSqliteAuditLog(db: Db, log: (msg: string) => void): AuditL
           : 'policy' in rest ? rest.policy
           : 'environment' in rest ? (rest.environment ?? null)
           : 'keyId' in rest ? rest.keyId
+          : 'group' in rest ? rest.group
           : 'email' in rest ? rest.email
+          : 'route' in rest ? rest.route
           : null;
-        queue.push([nowIso(), type, v, ctx.actor, ctx.source, outcome, object ?? null, JSON.stringify(rest)]);
+        queue.push([nowIso(), type, v, ctx.actor, ctx.source, outcome, object ?? null, JSON.stringify(rest), ctx.requestId ?? null]);
         timer ??= setTimeout(() => void flushNow(), FLUSH_MS);
       } catch (e) {
         failures++;

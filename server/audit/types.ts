@@ -24,12 +24,38 @@ export type AuditEvent =
   | { type: 'target.delete'; v: 1; outcome: 'success'; target: string; targetId: string; reason: string; connectionsClosed: number }
   | { type: 'environment.update'; v: 1; outcome: 'success'; environment: string; offlineRemovalSeconds: number | null }
   | { type: 'policy.put'; v: 1; outcome: 'success'; policy: string; kind: string; created: boolean }
-  | { type: 'policy.delete'; v: 1; outcome: 'success'; policy: string };
+  | { type: 'policy.delete'; v: 1; outcome: 'success'; policy: string; connectionsClosed: number }
+  | { type: 'policy.apply'; v: 1; outcome: 'success'; policies: string[]; connectionsClosed: number }
+  | { type: 'auth.totp'; v: 1; outcome: Outcome; email: string; step: 'enrol' | 'enable' | 'reset'; reason?: string }
+  | { type: 'user.update'; v: 1; outcome: 'success'; email: string; role: string; connectionsClosed: number }
+  | { type: 'user.reset_mfa'; v: 1; outcome: 'success'; email: string }
+  | { type: 'user.delete'; v: 1; outcome: 'success'; email: string; connectionsClosed: number; policiesUpdated: string[] }
+  | { type: 'group.create'; v: 1; outcome: 'success'; group: string }
+  | { type: 'group.delete'; v: 1; outcome: 'success'; group: string; connectionsClosed: number }
+  | { type: 'group.member_add'; v: 1; outcome: 'success'; group: string; email: string }
+  | { type: 'group.member_remove'; v: 1; outcome: 'success'; group: string; email: string; connectionsClosed: number }
+  | { type: 'target.update'; v: 1; outcome: 'success'; target: string; targetId: string; renamedFrom?: string; environment?: string; connectionsClosed: number }
+  | { type: 'environment.create'; v: 1; outcome: 'success'; environment: string; offlineRemovalSeconds: number | null }
+  | { type: 'environment.delete'; v: 1; outcome: 'success'; environment: string }
+  // Any state-changing API call whose route raised no more specific event (refused before the
+  // route ran, failed validation, or a route with nothing more to say): exactly one per call.
+  | { type: 'api.call'; v: 1; outcome: Outcome; method: string; route: string; status: number };
+
+/** Every event type, for filters and the vocabulary test. */
+export const EVENT_TYPES = [
+  'auth.login', 'auth.logout', 'auth.password_change', 'auth.totp', 'connection.open', 'connection.close', 'recording.written',
+  'user.create', 'user.update', 'user.reset_mfa', 'user.delete', 'group.create', 'group.delete', 'group.member_add', 'group.member_remove',
+  'api_key.create', 'api_key.delete', 'service.start', 'agent.register', 'agent.auth', 'agent.connect', 'agent.disconnect',
+  'target.delete', 'target.update', 'environment.create', 'environment.update', 'environment.delete',
+  'policy.put', 'policy.delete', 'policy.apply', 'api.call',
+] as const satisfies readonly AuditEvent['type'][];
 
 /** Who did it and from where; `actor` is an email, `system`, or `cli:` + the OS user. */
 export interface AuditContext {
   actor: string | null;
   source: string | null;
+  /** The API request that caused the event (the reply's x-request-id), if any. */
+  requestId?: string | null;
 }
 
 export interface AuditLog {

@@ -1,6 +1,9 @@
 /**
  * Identifies the caller of every `/api/v1` and `/ws` request from the `gh_session` cookie
- * (browser) or `Authorization: Bearer` (CLI), and enforces the rules that hold for all routes:
+ * (browser), `Authorization: Bearer` (CLI) or `X-API-KEY: ID:SECRET` (scripts), and enforces the
+ * rules that hold for all routes:
+ * - a registration key may call the agent registration route and nothing else (403); any other
+ *   API key acts as itself: a policy subject with role `user`, never an admin;
  * - no valid session → 401 (websockets: the handler closes with 4401 instead, so the browser
  *   learns why);
  * - cookie-authenticated state changes must carry the session's CSRF token;
@@ -17,16 +20,37 @@ import type { ApiKeyRow } from '../store/api-keys-repo';
 import { verifyApiKey } from '../auth/api-keys';
 
 export const SESSION_COOKIE = 'gh_session';
-const PUBLIC_ROUTES = new Set(['/api/v1/auth/login']);
+const PUBLIC_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/openapi.json']);
 /** The only route a registration key may call. */
 export const REGISTRATION_ROUTE = '/api/v1/agents/register';
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/me', '/api/v1/auth/password', '/api/v1/auth/logout']);
 
 export interface AuthState {
+  /** The user; for an API key, a stand-in row (id = key id, email `apikey:ID`, role user). */
   user: UserRow;
   groups: string[];
-  session: AuthSessionRow;
-  via: 'cookie' | 'bearer';
+  /** The login session; null for API keys, which have none. */
+  session: AuthSessionRow | null;
+  via: 'cookie' | 'bearer' | 'api_key';
+  /** What `{username}` means for this caller. */
+  username: string;
+  apiKey: ApiKeyRow | null;
+}
+
+/** The stand-in user row of an API key: it can never log in nor be an admin. */
+function keyPrincipal(k: ApiKeyRow): AuthState {
+  const user: UserRow = {
+    id: k.id,
+    email: `apikey:${k.id}`,
+    role: 'user',
+    password_hash: null,
+    must_change_password: 0,
+    totp_secret: null,
+    totp_pending_secret: null,
+    totp_last_step: null,
+    created_at: k.created_at,
+  };
+  return { user, groups: [], session: null, via: 'api_key', username: k.name, apiKey: k };
 }
 
 declare module 'fastify' {
@@ -60,7 +84,7 @@ async function identify(services: Services, req: FastifyRequest): Promise<AuthSt
   if (!session) return null;
   const user = await services.store.users.byId(session.user_id);
   if (!user) return null;
-  return { user, groups: await services.store.users.groupsOf(user.id), session, via: bearer ? 'bearer' : 'cookie' };
+  return { user, groups: await services.store.users.groupsOf(user.id), session, via: bearer ? 'bearer' : 'cookie', username: user.email.split('@')[0] ?? '', apiKey: null };
 }
 
 export function registerAuthHook(app: FastifyInstance, services: Services): void {
@@ -75,14 +99,17 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
     if (typeof keyHeader === 'string') {
       req.apiKey = await verifyApiKey(services.store, keyHeader);
       if (!req.apiKey) throw new GatehouseError('UNAUTHENTICATED', 'unknown or wrong API key');
-      if (req.apiKey.registration && path !== REGISTRATION_ROUTE) throw new GatehouseError('FORBIDDEN', 'a registration key can only register agents');
-      if (!req.apiKey.registration) throw new GatehouseError('FORBIDDEN', 'API keys other than registration keys are not usable in this version');
+      if (req.apiKey.registration) {
+        if (path !== REGISTRATION_ROUTE) throw new GatehouseError('FORBIDDEN', 'a registration key can only register agents');
+        return;
+      }
+      req.auth = keyPrincipal(req.apiKey);
       return;
     }
     req.auth = await identify(services, req);
     if (isWs || PUBLIC_ROUTES.has(path)) return;
     if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
-    if (req.auth.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+    if (req.auth.via === 'cookie' && req.auth.session && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
       const sent = req.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !sameSecret(sent, req.auth.session.csrf_token)) throw new GatehouseError('CSRF');
     }
@@ -95,6 +122,13 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
 export function requireAuth(req: FastifyRequest): AuthState {
   if (!req.auth) throw new GatehouseError('UNAUTHENTICATED');
   return req.auth;
+}
+
+/** Routes about the login session itself (logout, password, TOTP): not for API keys. */
+export function requireSession(req: FastifyRequest): AuthState & { session: AuthSessionRow } {
+  const a = requireAuth(req);
+  if (!a.session) throw new GatehouseError('FORBIDDEN', 'this needs a login session, not an API key');
+  return a as AuthState & { session: AuthSessionRow };
 }
 
 export function requireAdmin(req: FastifyRequest): AuthState {

@@ -3,5 +3,9 @@
  * Append only: add `NNN-name.sql` and a line here; never edit an applied file.
  */
 import m001 from './migrations/001-init.sql';
+import m002 from './migrations/002-identity.sql';
 
-export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [{ version: 1, sql: m001 }];
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 1, sql: m001 },
+  { version: 2, sql: m002 },
+];

@@ -8,6 +8,7 @@ import { connectionsRepo } from './connections-repo';
 import { recordingsRepo } from './recordings-repo';
 import { apiKeysRepo } from './api-keys-repo';
 import { environmentsRepo } from './environments-repo';
+import { eventsRepo } from './events-repo';
 
 export async function openStore(path: string) {
   const db: Db = await openDb(path);
@@ -21,6 +22,7 @@ export async function openStore(path: string) {
     recordings: recordingsRepo(db),
     apiKeys: apiKeysRepo(db),
     environments: environmentsRepo(db),
+    events: eventsRepo(db),
     close: () => db.close(),
   };
 }

@@ -14,6 +14,8 @@ export interface TargetRow {
   agent_public_key: string | null;
   /** Agent targets: the id of the registration key that registered it. */
   registered_with: string | null;
+  /** Agent targets: the name the agent registered with and signs its hello with (renames keep it). */
+  agent_name: string | null;
 }
 
 /** An agent target with its environment's offline-removal period (null: never removed). */
@@ -29,14 +31,19 @@ export function targetsRepo(db: Db) {
     async create(t: { name: string; kind: TargetKind; environment: string; agentPublicKey?: string; registeredWith?: string }): Promise<TargetRow> {
       const row: TargetRow = {
         id: randomUUID(), name: t.name, kind: t.kind, environment: t.environment, created_at: nowIso(), last_seen_at: null,
-        agent_public_key: t.agentPublicKey ?? null, registered_with: t.registeredWith ?? null,
+        agent_public_key: t.agentPublicKey ?? null, registered_with: t.registeredWith ?? null, agent_name: t.kind === 'agent' ? t.name : null,
       };
-      await db.run('INSERT INTO targets (id, name, kind, environment, created_at, last_seen_at, agent_public_key, registered_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        row.id, row.name, row.kind, row.environment, row.created_at, row.last_seen_at, row.agent_public_key, row.registered_with,
+      await db.run('INSERT INTO targets (id, name, kind, environment, created_at, last_seen_at, agent_public_key, registered_with, agent_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+        row.id, row.name, row.kind, row.environment, row.created_at, row.last_seen_at, row.agent_public_key, row.registered_with, row.agent_name,
       ]);
       return row;
     },
     byName: (name: string) => db.get<TargetRow>('SELECT * FROM targets WHERE name = ?', [name]),
+    byAgentName: (name: string) => db.get<TargetRow>("SELECT * FROM targets WHERE kind = 'agent' AND agent_name = ?", [name]),
+    async update(id: string, u: { name?: string; environment?: string }): Promise<void> {
+      if (u.name !== undefined) await db.run('UPDATE targets SET name = ? WHERE id = ?', [u.name, id]);
+      if (u.environment !== undefined) await db.run('UPDATE targets SET environment = ? WHERE id = ?', [u.environment, id]);
+    },
     byId: (id: string) => db.get<TargetRow>('SELECT * FROM targets WHERE id = ?', [id]),
     list: () => db.all<TargetRow>('SELECT * FROM targets ORDER BY name'),
     listAgents: () =>

@@ -22,6 +22,9 @@ export interface TestServer {
   dataDir: string;
   adminPassword: string;
   logs: string[];
+  /** How many POST/PUT/PATCH/DELETE calls under /api/v1 this server answered so far. */
+  stateChangingCalls(): number;
+  /** Stops everything; throws if some state-changing call did not leave exactly one event row. */
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,12 @@ export async function startInProcess(): Promise<TestServer> {
     log: (m) => logs.push(m),
   });
   const app = await buildApp(services, { webRoot: join(ROOT, 'dist/web') });
+  // The audit invariant, checked for every suite that uses this helper: each state-changing
+  // API call leaves exactly one event row carrying its request id (stop() throws otherwise).
+  const changes: string[] = [];
+  app.addHook('onResponse', async (req) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.url.startsWith('/api/v1/')) changes.push(`${req.id} ${req.method} ${req.url.split('?')[0]}`);
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   if (!addr || typeof addr !== 'object') throw new Error('no address');
@@ -46,10 +55,17 @@ export async function startInProcess(): Promise<TestServer> {
     dataDir,
     adminPassword: services.bootstrapPassword!,
     logs,
+    stateChangingCalls: () => changes.length,
     async stop() {
       await app.close();
+      await services.audit.flush();
+      const counts = new Map(
+        (await services.store.db.all<{ request_id: string; n: number }>('SELECT request_id, count(*) AS n FROM events WHERE request_id IS NOT NULL GROUP BY request_id')).map((r) => [r.request_id, r.n]),
+      );
       await services.close();
       rmSync(dataDir, { recursive: true, force: true });
+      const wrong = changes.filter((c) => counts.get(c.split(' ')[0]!) !== 1).map((c) => `${c}: ${counts.get(c.split(' ')[0]!) ?? 0} event rows`);
+      if (wrong.length) throw new Error(`every state-changing API call must leave exactly one event row:\n${wrong.join('\n')}`);
     },
   };
 }

@@ -12,12 +12,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../protocol/errors';
 import type { AgentRegistrationRequest, AgentRegistrationResponse } from '../../../protocol/api-types';
 import type { Services } from '../../services';
+import { auditCall } from '../../plugins/request-audit';
 import { REGISTRATION_ROUTE, sourceOf } from '../../plugins/auth-hook';
 import { DEFAULT_ENVIRONMENT } from '../../bootstrap';
 import { canonicalAgentKey } from '../../agents/agent-keys';
 
 /** Target and environment names: what URLs, policies and `TUSER@TARGET` logins can carry. */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export { NAME_PATTERN } from './schemas';
+import { NAME_PATTERN } from './schemas';
 
 export function registerAgentRoutes(app: FastifyInstance, s: Services): void {
   app.post(
@@ -42,19 +44,18 @@ export function registerAgentRoutes(app: FastifyInstance, s: Services): void {
       if (!key?.registration) throw new GatehouseError('FORBIDDEN', 'registering an agent needs a registration key (X-API-KEY)');
       const { name, hostname } = req.body;
       const environment = req.body.environment ?? DEFAULT_ENVIRONMENT;
-      const ctx = { actor: `key:${key.id}`, source: sourceOf(req) };
       const fail = (code: 'BAD_REQUEST' | 'CONFLICT', reason: string): never => {
-        s.audit.emit({ type: 'agent.register', v: 1, outcome: 'failure', target: name, keyId: key.id, reason }, ctx);
+        auditCall(s, req, { type: 'agent.register', v: 1, outcome: 'failure', target: name, keyId: key.id, reason });
         throw new GatehouseError(code, reason);
       };
       const publicKey = canonicalAgentKey(req.body.publicKey);
       if (!publicKey) return fail('BAD_REQUEST', 'publicKey must be an Ed25519 public key in SPKI PEM form');
 
-      const existing = await s.store.targets.byName(name);
+      const existing = (await s.store.targets.byAgentName(name)) ?? (await s.store.targets.byName(name));
       if (existing) {
         if (existing.kind !== 'agent') return fail('CONFLICT', `a ${existing.kind} target named ${name} already exists`);
         if (existing.agent_public_key !== publicKey) return fail('CONFLICT', `an agent named ${name} is already registered`);
-        s.audit.emit({ type: 'agent.register', v: 1, outcome: 'success', target: name, targetId: existing.id, keyId: key.id, environment: existing.environment, existing: true }, ctx);
+        auditCall(s, req, { type: 'agent.register', v: 1, outcome: 'success', target: name, targetId: existing.id, keyId: key.id, environment: existing.environment, existing: true });
         const body: AgentRegistrationResponse = { targetId: existing.id, name: existing.name };
         return reply.code(200).send(body);
       }
@@ -68,7 +69,7 @@ export function registerAgentRoutes(app: FastifyInstance, s: Services): void {
         throw e;
       }
       s.log(`agent ${name} registered (${hostname}, environment ${environment}) with registration key ${key.id}`);
-      s.audit.emit({ type: 'agent.register', v: 1, outcome: 'success', target: name, targetId: row.id, keyId: key.id, environment }, ctx);
+      auditCall(s, req, { type: 'agent.register', v: 1, outcome: 'success', target: name, targetId: row.id, keyId: key.id, environment });
       const body: AgentRegistrationResponse = { targetId: row.id, name: row.name };
       return reply.code(201).send(body);
     },

@@ -8,6 +8,7 @@ import { GatehouseError } from '../../../protocol/errors';
 import type { ConnectionInfo, CreateConnectionRequest } from '../../../protocol/api-types';
 import { MAX_TERM_COLS, MAX_TERM_ROWS } from '../../../protocol/terminal-messages';
 import type { Services } from '../../services';
+import { auditCall } from '../../plugins/request-audit';
 import type { AccessService } from '../../access/access-service';
 import type { ConnectionRow } from '../../store/connections-repo';
 import { requireAuth, sourceOf, type AuthState } from '../../plugins/auth-hook';
@@ -36,6 +37,8 @@ export async function visibleConnection(s: Services, a: AuthState, id: string): 
   return row;
 }
 
+import { anyIdParams } from './schemas';
+
 export function registerConnectionRoutes(app: FastifyInstance, s: Services, access: AccessService): void {
   app.post(
     '/api/v1/connections',
@@ -59,7 +62,6 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
     },
     async (req: FastifyRequest<{ Body: CreateConnectionRequest }>, reply) => {
       const a = requireAuth(req);
-      const ctx = { actor: a.user.email, source: sourceOf(req) };
       const { target, targetUser, cols = 80, rows = 24, command, term = 'xterm-256color' } = req.body;
       const pty = command === undefined || req.body.pty === true;
       if (req.body.pty !== undefined && command === undefined) throw new GatehouseError('BAD_REQUEST', 'pty is an option of command');
@@ -67,7 +69,7 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
       try {
         allowed = await access.decide(a, target, 'shell', targetUser ?? null);
       } catch (e) {
-        s.audit.emit({ type: 'connection.open', v: 1, outcome: 'denied', target, ...(targetUser ? { targetUser } : {}), reason: (e as Error).message }, ctx);
+        auditCall(s, req, { type: 'connection.open', v: 1, outcome: 'denied', target, ...(targetUser ? { targetUser } : {}), reason: (e as Error).message });
         throw e;
       }
       const id = randomUUID();
@@ -84,23 +86,23 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
             ? { kind: 'shell', targetUser: permit.targetUser, size, term, lang: 'C.UTF-8' }
             : { kind: 'exec', targetUser: permit.targetUser, command, ...(pty ? { pty: { size, term } } : {}), lang: 'C.UTF-8' },
       });
-      s.audit.emit({ type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target, targetUser: permit.targetUser }, ctx);
+      auditCall(s, req, { type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target, targetUser: permit.targetUser });
       return reply.code(201).send(connectionInfo(row));
     },
   );
 
-  app.get('/api/v1/connections', async (req: FastifyRequest<{ Querystring: { all?: string } }>) => {
+  app.get('/api/v1/connections', { schema: { querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'string', enum: ['0', '1'] } } } } }, async (req: FastifyRequest<{ Querystring: { all?: string } }>) => {
     const a = requireAuth(req);
     const all = a.user.role === 'admin' && req.query.all === '1';
     const rows = await s.store.connections.list({ ...(all ? {} : { userId: a.user.id }), openOnly: true });
     return rows.map(connectionInfo);
   });
 
-  app.get('/api/v1/connections/:id', async (req: FastifyRequest<{ Params: { id: string } }>) =>
+  app.get('/api/v1/connections/:id', { schema: { params: anyIdParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) =>
     connectionInfo(await visibleConnection(s, requireAuth(req), req.params.id)),
   );
 
-  app.delete('/api/v1/connections/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.delete('/api/v1/connections/:id', { schema: { params: anyIdParams } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const a = requireAuth(req);
     const row = await visibleConnection(s, a, req.params.id);
     const live = s.broker.get(row.id);

@@ -1,11 +1,12 @@
 /**
- * Logs: the connection log (open / connected / disconnected / closed, who and why). Users see
- * their own connections; admins see everyone's. `since`/`until` take an ISO time or a duration
- * back from now (`2h`, `7d`).
+ * Logs: the connection log (open / connected / disconnected / closed, who and why) and the
+ * event log (audit: every API call and decision). Users see their own rows; admins see
+ * everyone's. `since`/`until` take an ISO time or a duration back from now (`2h`, `7d`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../protocol/errors';
-import type { ConnectionLogEntry } from '../../../protocol/api-types';
+import type { ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
+import type { EventRow } from '../../store/events-repo';
 import type { Services } from '../../services';
 import { parseDuration } from '../../config';
 import { requireAuth } from '../../plugins/auth-hook';
@@ -59,5 +60,58 @@ export function registerLogRoutes(app: FastifyInstance, s: Services): void {
         targetUser: r.target_user,
       }),
     );
+  });
+}
+
+const eventQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { type: 'string', maxLength: 320 },
+    type: { type: 'string', pattern: '^[a-z_]{1,32}(\\.([a-z_]{1,32}|\\*))?$' },
+    outcome: { type: 'string', enum: ['success', 'failure', 'denied'] },
+    since: { type: 'string', maxLength: 40 },
+    until: { type: 'string', maxLength: 40 },
+    grep: { type: 'string', minLength: 1, maxLength: 200 },
+    requestId: { type: 'string', maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: 10000 },
+  },
+} as const;
+
+type EventQueryString = { user?: string; type?: string; outcome?: string; since?: string; until?: string; grep?: string; requestId?: string; limit?: number };
+
+export const eventEntry = (r: EventRow): EventLogEntry => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  v: r.v,
+  actor: r.actor,
+  source: r.source,
+  outcome: r.outcome,
+  object: r.object,
+  requestId: r.request_id,
+  details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
+});
+
+export function registerEventLogRoutes(app: FastifyInstance, s: Services): void {
+  app.get('/api/v1/logs/events', { schema: { querystring: eventQuerySchema } }, async (req: FastifyRequest<{ Querystring: EventQueryString }>) => {
+    const a = requireAuth(req);
+    const q = req.query;
+    const actor = a.user.role === 'admin' ? q.user : a.user.email;
+    const since = parseTimeBound('since', q.since);
+    const until = parseTimeBound('until', q.until);
+    // Events are written in batches every few ms; what the caller just did must be visible.
+    await s.audit.flush();
+    const rows = await s.store.events.query({
+      ...(actor ? { actor } : {}),
+      ...(q.type ? { type: q.type } : {}),
+      ...(q.outcome ? { outcome: q.outcome } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+      ...(q.grep ? { grep: q.grep } : {}),
+      ...(q.requestId ? { requestId: q.requestId } : {}),
+      ...(q.limit ? { limit: q.limit } : {}),
+    });
+    return rows.map(eventEntry);
   });
 }

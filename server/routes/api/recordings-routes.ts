@@ -33,8 +33,10 @@ async function visibleRecording(s: Services, a: AuthState, id: string): Promise<
   return row;
 }
 
+import { anyIdParams } from './schemas';
+
 export function registerRecordingRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/api/v1/recordings', async (req) => {
+  app.get('/api/v1/recordings', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async (req) => {
     const a = requireAuth(req);
     const rows = await s.store.recordings.list(a.user.role === 'admin' ? {} : { userId: a.user.id });
     // Live recordings grow: report their current size from the file.
@@ -43,11 +45,11 @@ export function registerRecordingRoutes(app: FastifyInstance, s: Services): void
     );
   });
 
-  app.get('/api/v1/recordings/:id', async (req: FastifyRequest<{ Params: { id: string } }>) =>
+  app.get('/api/v1/recordings/:id', { schema: { params: anyIdParams } }, async (req: FastifyRequest<{ Params: { id: string } }>) =>
     recordingInfo(await visibleRecording(s, requireAuth(req), req.params.id)),
   );
 
-  app.get('/api/v1/recordings/:id/cast', async (req: FastifyRequest<{ Params: { id: string }; Querystring: { download?: string } }>, reply) => {
+  app.get('/api/v1/recordings/:id/cast', { schema: { params: anyIdParams, querystring: { type: 'object', additionalProperties: false, properties: { download: { type: 'string', enum: ['0', '1'] } } } } }, async (req: FastifyRequest<{ Params: { id: string }; Querystring: { download?: string } }>, reply) => {
     const row = await visibleRecording(s, requireAuth(req), req.params.id);
     const size = (await stat(row.path).catch(() => null))?.size;
     if (size === undefined) throw new GatehouseError('NOT_FOUND', 'the recording file is missing');

@@ -24,7 +24,7 @@ export function registerAgentWs(app: FastifyInstance, s: Services): void {
       source,
       authenticate: async (hello: AgentHello, challenge: string) => {
         const ctx = { actor: `agent:${hello.name}`, source };
-        const target = await s.store.targets.byName(hello.name);
+        const target = await s.store.targets.byAgentName(hello.name);
         let refused: string | null = null;
         if (!target) refused = 'no such target (never registered, or deleted)';
         else if (target.kind !== 'agent' || !target.agent_public_key) refused = `${target.name} is not an agent target`;

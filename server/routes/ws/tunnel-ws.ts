@@ -74,7 +74,7 @@ export function registerTunnelWs(app: FastifyInstance, s: Services, access: Acce
         await s.store.connections.create({ id, permit: allowed.permit, kind: 'tunnel', command: `tcp 127.0.0.1:${port}`, pty: false });
         s.audit.emit({ type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target: targetName }, { actor, source: req.ip });
         const t = allowed.target;
-        channel = await s.broker.openTunnel(id, { id: t.id, name: t.name, kind: t.kind }, { kind: 'tcp', host: '127.0.0.1', port }, abort.signal);
+        channel = await s.broker.openTunnel(id, allowed.permit, { id: t.id, name: t.name, kind: t.kind }, { kind: 'tcp', host: '127.0.0.1', port }, abort.signal);
         if (clientGone) channel.close('client disconnected');
         await s.store.connections.setState(id, 'connected', actor, null);
         pipeToSocket(channel, socket);
