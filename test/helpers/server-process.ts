@@ -5,10 +5,31 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import sqlite3 from 'sqlite3';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * The audit invariant for a service run as a process: no request id on more than one event row
+ * (the service's own hook guarantees at least one; in-process tests also check that side).
+ */
+async function eventsPerRequestOver1(dbPath: string): Promise<string[]> {
+  if (!existsSync(dbPath)) return [];
+  const db = new sqlite3.Database(dbPath, sqlite3.OPEN_READONLY);
+  try {
+    const rows = await new Promise<{ request_id: string; types: string }[]>((resolve, reject) =>
+      db.all('SELECT request_id, group_concat(type) AS types FROM events WHERE request_id IS NOT NULL GROUP BY request_id HAVING count(*) > 1', (e, r) => (e ? reject(e) : resolve(r as never))),
+    );
+    return rows.map((r) => `${r.request_id}: ${r.types}`);
+  } catch {
+    return []; // a database from before request ids, or one a crash test left mid-write
+  } finally {
+    db.close();
+  }
+}
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const gatehouseBin = join(repoRoot, 'dist', 'gatehouse.js');
@@ -96,7 +117,9 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
         await exited;
         clearTimeout(grace);
       }
+      const duplicated = await eventsPerRequestOver1(join(dataDir, 'gatehouse.db'));
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (duplicated.length) throw new Error(`every state-changing API call must leave exactly one event row; these left more:\n${duplicated.join('\n')}`);
     },
   };
 }

@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)('remote agent against the built service (https, pinned)
     const policy = { name: 'agents-root', kind: 'target_access', subjects: { groups: ['admins'] }, targets: ['web-1'], actions: ['shell', 'tunnel'], targetUsers: ['root'] };
     const r = await api('PUT', '/api/v1/policies/agents-root', policy);
     expect(r.status).toBe(201);
-    expect(r.json.warnings).toEqual(['no target web-1 (yet)']);
+    expect(r.json.warnings).toEqual(['agents-root: no target web-1 (yet)']);
     const bad = await api('PUT', '/api/v1/policies/agents-root', { ...policy, colour: 'red' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/colour/);

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../../protocol/errors';
 import type { LoginRequest, LoginResponse, SessionInfo, TotpEnrolment } from '../../../protocol/api-types';
 import { newTotpSecret, otpauthUrl, verifyTotp } from '../../auth/totp';
 import type { Services } from '../../services';
-import { noQuery, noBody } from './schemas';
+import { noQuery } from './schemas';
 import { auditCall } from '../../plugins/request-audit';
 import { hashPassword, verifyPassword, checkNewPassword } from '../../auth/password';
 import { hashToken, newToken } from '../../auth/tokens';
@@ -97,7 +97,7 @@ export function registerAuthRoutes(app: FastifyInstance, s: Services): void {
 
   // TOTP enrolment: a pending secret first, enabled only once the user proves a code from it,
   // so a half-finished enrolment never locks anyone out. Removing it is an admin's reset-mfa.
-  app.post('/api/v1/auth/totp/enrol', { schema: { body: { type: 'object', additionalProperties: false, properties: {} } } }, async (req) => {
+  app.post('/api/v1/auth/totp/enrol', async (req) => {
     const a = requireSession(req);
     if (a.user.totp_secret) throw new GatehouseError('CONFLICT', 'TOTP is already enabled; an admin can reset it');
     const secret = newTotpSecret();
@@ -125,7 +125,7 @@ export function registerAuthRoutes(app: FastifyInstance, s: Services): void {
     },
   );
 
-  app.post('/api/v1/auth/logout', { schema: { body: noBody } }, async (req, reply) => {
+  app.post('/api/v1/auth/logout', async (req, reply) => {
     const a = requireSession(req);
     await s.store.authSessions.remove(a.session.id);
     auditCall(s, req, { type: 'auth.logout', v: 1, outcome: 'success' });

@@ -55,7 +55,7 @@ export function registerPolicyRoutes(app: FastifyInstance, s: Services): void {
     return reply.code(created ? 201 : 200).send({ policy: doc, warnings });
   });
 
-  app.post('/api/v1/policies/apply', { schema: { body: { type: 'array', maxItems: 500 } } }, async (req: FastifyRequest<{ Body: unknown }>) => {
+  app.post('/api/v1/policies/apply', { schema: { body: { oneOf: [{ type: 'array', maxItems: 500 }, { type: 'object' }] } } }, async (req: FastifyRequest<{ Body: unknown }>) => {
     const a = requireAdmin(req);
     const docs = validatePolicies(req.body);
     const warnings = (await Promise.all(docs.map((d) => warningsFor(s, d)))).flat();

@@ -19,7 +19,6 @@ export const emailParams = {
 export const idParams = (pattern: string) =>
   ({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern } } }) as const;
 
-export const noBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 /** An id checked by the route itself, so an id that cannot exist answers 404 like an unknown one. */
 export const anyIdParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', maxLength: 64 } } } as const;

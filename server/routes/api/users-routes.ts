@@ -15,7 +15,7 @@ import { auditCall } from '../../plugins/request-audit';
 import { requireAdmin } from '../../plugins/auth-hook';
 import { ADMINS_GROUP, createUser } from '../../bootstrap';
 import { reevaluateAccess } from '../../access/reevaluate';
-import { EMAIL_PATTERN, emailParams, NAME_PATTERN, noBody, noQuery } from './schemas';
+import { EMAIL_PATTERN, emailParams, NAME_PATTERN, noQuery } from './schemas';
 
 export async function userDetails(s: Services, u: UserRow): Promise<UserDetails> {
   return {
@@ -102,7 +102,7 @@ export function registerUserRoutes(app: FastifyInstance, s: Services): void {
     },
   );
 
-  app.post('/api/v1/users/:email/reset-mfa', { schema: { params: emailParams, body: noBody } }, async (req: FastifyRequest<{ Params: { email: string } }>, reply) => {
+  app.post('/api/v1/users/:email/reset-mfa', { schema: { params: emailParams } }, async (req: FastifyRequest<{ Params: { email: string } }>, reply) => {
     requireAdmin(req);
     const u = await userByEmail(s, req.params.email);
     await s.store.users.setTotp(u.id, { secret: null, pending: null, lastStep: null });
