@@ -6,14 +6,22 @@ import { ApiError, errorMessage } from './api-client';
 import { h, mount } from './dom';
 import { takeFlash } from './flash';
 import { renderNav } from './nav';
+import { accountPage } from './pages/account-page';
+import { adminOnly } from './pages/admin-layout';
+import { apiKeysPage } from './pages/api-keys-page';
 import { connectionLogPage } from './pages/connection-log-page';
 import { connectionsPage } from './pages/connections-page';
+import { eventsLogPage } from './pages/events-log-page';
+import { groupsPage } from './pages/groups-page';
 import { loginPage, setReturnTo } from './pages/login-page';
 import { passwordPage } from './pages/password-page';
 import { playerPage } from './pages/player-page';
+import { policiesPage } from './pages/policies-page';
 import { recordingsPage } from './pages/recordings-page';
+import { targetsAdminPage } from './pages/targets-admin-page';
 import { targetsPage } from './pages/targets-page';
 import { terminalPage } from './pages/terminal-page';
+import { usersPage } from './pages/users-page';
 import { currentPath, matchRoute, navigate, type Route } from './router';
 import { forgetSession, loadSession, logout } from './session';
 
@@ -27,6 +35,15 @@ const routes: Route[] = [
   { pattern: '/recordings/:id', page: playerPage, section: 'recordings' },
   { pattern: '/logs', page: () => navigate('/logs/connections'), section: 'logs' },
   { pattern: '/logs/connections', page: connectionLogPage, section: 'logs' },
+  { pattern: '/logs/events', page: eventsLogPage, section: 'logs' },
+  { pattern: '/account', page: accountPage, section: 'account' },
+  // Admin pages: linked from the nav for admins only; anyone else who comes here is told so.
+  { pattern: '/admin', page: adminOnly(() => navigate('/admin/users')), section: 'admin' },
+  { pattern: '/admin/users', page: adminOnly(usersPage), section: 'admin' },
+  { pattern: '/admin/groups', page: adminOnly(groupsPage), section: 'admin' },
+  { pattern: '/admin/policies', page: adminOnly(policiesPage), section: 'admin' },
+  { pattern: '/admin/keys', page: adminOnly(apiKeysPage), section: 'admin' },
+  { pattern: '/admin/targets', page: adminOnly(targetsAdminPage), section: 'admin' },
 ];
 
 const navEl = document.getElementById('nav')!;

@@ -37,3 +37,12 @@ export function formatBytes(bytes: number): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** A period in seconds as the API's duration syntax when it is whole (`7d`, `12h`, `90m`). */
+export function formatPeriod(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return 'never';
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}

@@ -37,3 +37,30 @@ export async function busy<T>(button: HTMLButtonElement, label: string, work: ()
     button.textContent = original;
   }
 }
+
+/** A success line (role=status) for "Saved", "Deleted" and the like; hidden when empty. */
+export function statusLine(): { el: HTMLParagraphElement; show: (msg: string | null) => void } {
+  const el = h('p', { class: 'form-status', role: 'status', hidden: true });
+  return {
+    el,
+    show(msg) {
+      el.textContent = msg ?? '';
+      el.hidden = !msg;
+    },
+  };
+}
+
+/** A labelled <select> whose options are plain strings (value = label). */
+export function selectField(
+  id: string,
+  label: string,
+  options: readonly string[],
+  selected?: string,
+): { wrap: HTMLDivElement; select: HTMLSelectElement } {
+  const select = h(
+    'select',
+    { id, name: id, class: 'input' },
+    options.map((o) => h('option', { value: o, selected: o === selected }, o)),
+  );
+  return { wrap: h('div', { class: 'field' }, h('label', { for: id }, label), select), select };
+}

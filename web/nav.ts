@@ -24,6 +24,8 @@ export function renderNav(el: HTMLElement, opts: NavOptions): void {
         link('connections', '#/connections', 'Connections'),
         link('recordings', '#/recordings', 'Recordings'),
         link('logs', '#/logs/connections', 'Logs'),
+        // Admin pages exist for everyone's router, but only admins are shown the way in.
+        session.user.role === 'admin' ? link('admin', '#/admin/users', 'Admin') : null,
       ];
   mount(
     el,
@@ -34,6 +36,18 @@ export function renderNav(el: HTMLElement, opts: NavOptions): void {
       { class: 'nav-user' },
       h('span', { class: 'nav-email', title: `Signed in as ${session.user.email}` }, session.user.email),
       session.user.role === 'admin' ? h('span', { class: 'badge badge-muted' }, 'admin') : null,
+      session.mustChangePassword
+        ? null
+        : h(
+            'a',
+            {
+              class: 'button button-quiet nav-account',
+              href: '#/account',
+              title: 'Your password and two-factor authentication',
+              'aria-current': opts.section === 'account' ? 'page' : null,
+            },
+            'Account',
+          ),
       h('button', { type: 'button', class: 'button button-quiet', onclick: opts.onLogout }, 'Log out'),
     ),
   );

@@ -2,7 +2,7 @@
  * Who is logged in, as far as this tab knows. The cookie itself is HttpOnly, so the truth lives
  * on the server; this module caches /auth/me and keeps the CSRF token in step with it.
  */
-import type { LoginResponse, SessionInfo } from '../protocol/api-types';
+import type { LoginRequest, LoginResponse, SessionInfo } from '../protocol/api-types';
 import { api, ApiError, setCsrfToken } from './api-client';
 
 let current: SessionInfo | null = null;
@@ -30,8 +30,10 @@ export async function loadSession(): Promise<SessionInfo | null> {
   return current;
 }
 
-export async function login(email: string, password: string): Promise<SessionInfo> {
-  const res = await api<LoginResponse>('POST', '/auth/login', { email, password });
+/** `totp` only once the server asked for it (401 MFA_REQUIRED): an empty field is not sent. */
+export async function login(email: string, password: string, totp?: string): Promise<SessionInfo> {
+  const body: LoginRequest = totp ? { email, password, totp } : { email, password };
+  const res = await api<LoginResponse>('POST', '/auth/login', body);
   // The bearer token is for non-browser clients; the browser keeps using the HttpOnly cookie.
   const { token: _token, ...info } = res;
   remember(info);
@@ -51,6 +53,12 @@ export async function changePassword(currentPassword: string, newPassword: strin
   // The server may rotate the session (and its CSRF token) on a password change: ask again.
   forgetSession();
   await loadSession();
+}
+
+/** Asks the server again (e.g. after enabling TOTP, which changes `totpEnabled`). */
+export async function reloadSession(): Promise<SessionInfo | null> {
+  loaded = false;
+  return loadSession();
 }
 
 /** Drops the cached session, e.g. after the server answered 401. */

@@ -12,6 +12,7 @@ import { busy, errorLine } from '../forms';
 import { replaceQuery, type PageContext } from '../router';
 import { currentSession } from '../session';
 import { connectionStateBadge, shortId } from './connections-page';
+import { logTabs } from './log-tabs';
 
 /** The server's default page size; reaching it means older events were left out. */
 const SERVER_LIMIT = 1000;
@@ -54,6 +55,7 @@ export async function connectionLogPage({ main, query, signal }: PageContext): P
     h(
       'section',
       { class: 'page page-wide', 'aria-labelledby': 'log-title' },
+      logTabs('connections'),
       h('h1', { id: 'log-title' }, 'Connection log'),
       form,
       error.el,
