@@ -241,3 +241,20 @@ export interface EventLogEntry {
   requestId: string | null;
   details: Record<string, unknown>;
 }
+
+/** `GET /api/v1/logs/commands` (admins: everyone's; users: their own): one command submitted at a shell prompt. */
+export interface CommandLogEntry {
+  id: number;
+  /** UTC, when the command was submitted. */
+  at: string;
+  userEmail: string;
+  targetName: string;
+  targetUser: string;
+  environment: string;
+  connectionId: string;
+  command: string;
+  /** The exit status when the shell reported it (shell integration), else null. */
+  exitCode: number | null;
+  /** Seconds from the start of the connection's recording: the player jumps here. */
+  offsetSeconds: number;
+}

@@ -1,0 +1,28 @@
+/**
+ * The command detector's seam (issue 5). The detector is a SessionTap fed the session's events
+ * (output, input, resize); it reports each command submitted at a shell prompt. It is pure
+ * (no clock, no fs, no network): its only output is `onCommand`, so it can be tested by
+ * replaying event streams.
+ */
+export interface DetectedCommand {
+  /** Session time (seconds, the `t` of the event at which the command was recognised). */
+  t: number;
+  /** The command text as the shell received it, after line editing; multi-line commands joined with "\n". */
+  text: string;
+  /** Exit status when known (shell integration reports it at the next prompt), else null. */
+  exitCode: number | null;
+  /** How it was recognised: shell-integration markers or the screen/keystroke method. */
+  source: 'marker' | 'screen';
+}
+
+export interface CommandDetectorOptions {
+  cols: number;
+  rows: number;
+  /** Called synchronously, in order, once per command. Must not throw (wrap if unsure). */
+  onCommand(cmd: DetectedCommand): void;
+  /**
+   * The per-shell secret the agent's shell integration signs its markers with (see the agent's
+   * shell integration), or null when the shell is not instrumented.
+   */
+  markerNonce?: string | null;
+}
