@@ -9,8 +9,8 @@ export interface DetectedCommand {
   t: number;
   /** The command text as the shell received it, after line editing; multi-line commands joined with "\n". */
   text: string;
-  /** Exit status when known (shell integration reports it at the next prompt), else null. */
-  exitCode: number | null;
+  /** 0, 1, 2… in the order of this session's commands. */
+  seq: number;
   /** How it was recognised: shell-integration markers or the screen/keystroke method. */
   source: 'marker' | 'screen';
 }
@@ -18,8 +18,10 @@ export interface DetectedCommand {
 export interface CommandDetectorOptions {
   cols: number;
   rows: number;
-  /** Called synchronously, in order, once per command. Must not throw (wrap if unsure). */
+  /** Called synchronously, in order, once per command, when it is submitted. */
   onCommand(cmd: DetectedCommand): void;
+  /** Called later when the exit status of command `seq` becomes known (shell integration only). */
+  onCommandExit?(seq: number, exitCode: number): void;
   /**
    * The per-shell secret the agent's shell integration signs its markers with (see the agent's
    * shell integration), or null when the shell is not instrumented.
