@@ -4,6 +4,7 @@
  * codes of SPEC §2 (0 ok, 1 reported error, 2 usage error), and is the only file that exits.
  */
 import { homedir } from 'node:os';
+import { helpFor } from './commands/command';
 import { COMMANDS, NOT_YET, topLevelHelp } from './commands/index';
 import { CliError, UsageError } from './cli-errors';
 import type { Deps } from './deps';
@@ -47,7 +48,7 @@ async function run(argv: string[], deps: Deps): Promise<number> {
   }
   if (verb === undefined || verb === '--' || verb === 'help') {
     const topic = verb === 'help' ? rest[0] : undefined;
-    if (topic !== undefined) return run([topic, '--help'], deps);
+    if (topic !== undefined) return run([...rest, '--help'], deps);
     if (verb === undefined && !globals.includes('--help') && !globals.includes('-h')) {
       deps.stderr.write(topLevelHelp());
       return 2;
@@ -58,7 +59,7 @@ async function run(argv: string[], deps: Deps): Promise<number> {
   const command = COMMANDS.get(verb);
   if (command) {
     if (globals.includes('--help') || globals.includes('-h') || wantsHelp(rest)) {
-      deps.stdout.write(command.def.help);
+      deps.stdout.write(helpFor(command.def, rest));
       return 0;
     }
     return command.run(deps, rest);

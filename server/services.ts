@@ -23,6 +23,7 @@ import type { TargetRow } from './store/targets-repo';
 import type { AuditContext } from './audit/types';
 import { createAsciicastSink } from '../recorder/asciicast-sink';
 import { recoverAfterCrash } from './recovery';
+import { commandLogTaps } from './commands/command-log';
 
 export interface Services {
   config: Readonly<Config>;
@@ -65,7 +66,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const recordingsDir = join(config.dataDir, 'recordings');
   await mkdir(recordingsDir, { recursive: true, mode: 0o750 });
 
-  const store = await openStore(join(config.dataDir, 'gatehouse.db'));
+  const store = await openStore(join(config.dataDir, 'gatehouse.db'), log);
   const audit = createSqliteAuditLog(store.db, log);
   const tls = config.tls.enabled ? await loadTls(config.dataDir, config.tls.cert, config.tls.key) : null;
   const { bootstrapPassword } = await ensureInitialized(store, { runningAsRoot: process.getuid?.() === 0 });
@@ -97,7 +98,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
           { actor: 'system', source: null },
         );
       };
-      return [sink];
+      return [sink, ...commandLogTaps({ commands: store.commands, spec, startedAt: ctx.startedAt, size: ctx.size, recording: sink, detector: null })];
     },
     onState(id, change) {
       const done =

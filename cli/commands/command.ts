@@ -15,6 +15,14 @@ export interface CommandDef<A> {
   help: string;
   /** argv after the verb → typed args; throws UsageError. `--help` is handled before this. */
   parse(argv: string[]): A;
+  /** For verbs with subcommands (`gate users add`): the help of each, for `gate VERB SUB --help`. */
+  subcommands?: ReadonlyMap<string, string>;
+}
+
+/** The help `--help` shows for this argv: the subcommand's when argv starts with one, else the verb's. */
+export function helpFor(def: CommandDef<unknown>, argv: string[]): string {
+  const sub = argv[0];
+  return (sub !== undefined && def.subcommands?.get(sub)) || def.help;
 }
 
 export type Handler<A> = (deps: Deps, args: A) => Promise<number>;

@@ -23,6 +23,18 @@ import { logsCommand } from './logs/logs.command';
 import { logsHandler } from './logs/logs.handler';
 import { tunnelCommand } from './tunnel/tunnel.command';
 import { tunnelHandler } from './tunnel/tunnel.handler';
+import { usersCommand } from './users/users.command';
+import { usersHandler } from './users/users.handler';
+import { groupsCommand } from './groups/groups.command';
+import { groupsHandler } from './groups/groups.handler';
+import { policiesCommand } from './policies/policies.command';
+import { policiesHandler } from './policies/policies.handler';
+import { keysCommand } from './keys/keys.command';
+import { keysHandler } from './keys/keys.handler';
+import { targetsCommand } from './targets/targets.command';
+import { targetsHandler } from './targets/targets.handler';
+import { envsCommand } from './envs/envs.command';
+import { envsHandler } from './envs/envs.handler';
 
 export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
   [
@@ -36,6 +48,12 @@ export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
     bind(closeCommand, closeHandler),
     bind(logsCommand, logsHandler),
     bind(tunnelCommand, tunnelHandler),
+    bind(usersCommand, usersHandler),
+    bind(groupsCommand, groupsHandler),
+    bind(policiesCommand, policiesHandler),
+    bind(keysCommand, keysHandler),
+    bind(targetsCommand, targetsHandler),
+    bind(envsCommand, envsHandler),
   ].map((c) => [c.def.name, c]),
 );
 
@@ -46,12 +64,6 @@ export const NOT_YET: ReadonlyMap<string, string> = new Map([
   ['recordings', 'gate recordings ls|play|download|rm ...'],
   ['request', 'gate request TARGET --user TUSER --action shell|tunnel|copy --reason TEXT [--duration 30m]'],
   ['requests', 'gate requests ls|approve|deny ...'],
-  ['users', 'gate users ls|add|rm|reset-mfa|set-role ...'],
-  ['groups', 'gate groups ls|add|rm|add-member|rm-member ...'],
-  ['policies', 'gate policies ls|show|apply|rm ...'],
-  ['keys', 'gate keys ls|create|rm ...'],
-  ['targets', 'gate targets ls|rm|rename|set-env ...'],
-  ['envs', 'gate envs ls|add|rm|set-offline-removal ...'],
 ]);
 
 export function topLevelHelp(): string {

@@ -10,14 +10,27 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import type {
+  ApiKeyInfo,
+  ApplyPoliciesResponse,
   ChangePasswordRequest,
   ConnectionInfo,
   ConnectionLogEntry,
   CreateConnectionRequest,
+  CreatedApiKey,
+  CreateEnvironmentRequest,
+  CreateUserRequest,
+  CreateUserResponse,
+  EnvironmentInfo,
+  EventLogEntry,
+  GroupInfo,
   LoginRequest,
   LoginResponse,
+  PolicyDoc,
+  Role,
   SessionInfo,
   TargetInfo,
+  UpdateTargetRequest,
+  UserDetails,
 } from '../../protocol/api-types';
 import type { ErrorBody, ErrorCode } from '../../protocol/errors';
 import { CliError } from '../cli-errors';
@@ -47,6 +60,27 @@ export interface ConnectionLogFilter {
   since?: string;
   until?: string;
 }
+
+export interface EventLogFilter {
+  user?: string;
+  type?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+  grep?: string;
+  limit?: string;
+}
+
+/** `?k=v&…` of the filter's non-empty values, or ''. */
+function query(filter: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (typeof v === 'string' && v !== '') q.set(k, v);
+  const qs = q.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** One path segment: names and emails go into URLs encoded, never as they are. */
+const seg = encodeURIComponent;
 
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -128,10 +162,111 @@ export class ApiClient {
   }
 
   connectionLog(filter: ConnectionLogFilter = {}): Promise<ConnectionLogEntry[]> {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
-    const qs = q.toString();
-    return this.call('GET', `/api/v1/logs/connections${qs ? `?${qs}` : ''}`);
+    return this.call('GET', `/api/v1/logs/connections${query(filter)}`);
+  }
+
+  /** The audit log, newest first (admins: everyone's; others: their own). */
+  eventLog(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
+    return this.call('GET', `/api/v1/logs/events${query(filter)}`);
+  }
+
+  // ---- administration (admins; others get 403) ----
+
+  users(): Promise<UserDetails[]> {
+    return this.call('GET', '/api/v1/users');
+  }
+
+  createUser(body: CreateUserRequest): Promise<CreateUserResponse> {
+    return this.call('POST', '/api/v1/users', body);
+  }
+
+  deleteUser(email: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/users/${seg(email)}`);
+  }
+
+  setUserRole(email: string, role: Role): Promise<UserDetails> {
+    return this.call('PATCH', `/api/v1/users/${seg(email)}`, { role });
+  }
+
+  resetMfa(email: string): Promise<void> {
+    return this.call('POST', `/api/v1/users/${seg(email)}/reset-mfa`, {});
+  }
+
+  groups(): Promise<GroupInfo[]> {
+    return this.call('GET', '/api/v1/groups');
+  }
+
+  createGroup(name: string): Promise<GroupInfo> {
+    return this.call('POST', '/api/v1/groups', { name });
+  }
+
+  deleteGroup(name: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/groups/${seg(name)}`);
+  }
+
+  addGroupMember(group: string, email: string): Promise<void> {
+    return this.call('PUT', `/api/v1/groups/${seg(group)}/members/${seg(email)}`);
+  }
+
+  removeGroupMember(group: string, email: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/groups/${seg(group)}/members/${seg(email)}`);
+  }
+
+  apiKeys(): Promise<ApiKeyInfo[]> {
+    return this.call('GET', '/api/v1/keys');
+  }
+
+  createApiKey(body: { name: string; registration?: boolean }): Promise<CreatedApiKey> {
+    return this.call('POST', '/api/v1/keys', body);
+  }
+
+  deleteApiKey(id: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/keys/${seg(id)}`);
+  }
+
+  updateTarget(name: string, body: UpdateTargetRequest): Promise<TargetInfo> {
+    return this.call('PATCH', `/api/v1/targets/${seg(name)}`, body);
+  }
+
+  deleteTarget(name: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/targets/${seg(name)}`);
+  }
+
+  environments(): Promise<EnvironmentInfo[]> {
+    return this.call('GET', '/api/v1/environments');
+  }
+
+  createEnvironment(body: CreateEnvironmentRequest): Promise<EnvironmentInfo> {
+    return this.call('POST', '/api/v1/environments', body);
+  }
+
+  /** A duration from 1h to 90d, or null: offline targets are never removed. */
+  setOfflineRemoval(name: string, offlineRemoval: string | null): Promise<EnvironmentInfo> {
+    return this.call('PUT', `/api/v1/environments/${seg(name)}`, { offlineRemoval });
+  }
+
+  deleteEnvironment(name: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/environments/${seg(name)}`);
+  }
+
+  policies(): Promise<PolicyDoc[]> {
+    return this.call('GET', '/api/v1/policies');
+  }
+
+  policy(name: string): Promise<PolicyDoc> {
+    return this.call('GET', `/api/v1/policies/${seg(name)}`);
+  }
+
+  /**
+   * Creates or replaces every document by name, all or nothing. The documents go as the file
+   * had them: the service validates them and names the index and field of the first bad one.
+   */
+  applyPolicies(docs: unknown[]): Promise<ApplyPoliciesResponse> {
+    return this.call('POST', '/api/v1/policies/apply', docs);
+  }
+
+  deletePolicy(name: string): Promise<void> {
+    return this.call('DELETE', `/api/v1/policies/${seg(name)}`);
   }
 
   /**

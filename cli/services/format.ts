@@ -20,3 +20,18 @@ export function localTime(iso: string | null): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
+
+/** Seconds as the durations people type: `7d`, `12h`, `1d12h`, `90m`; `never` for null. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return 'never';
+  if (seconds === 0) return '0s';
+  const parts: string[] = [];
+  let left = seconds;
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (left >= size) {
+      parts.push(`${Math.floor(left / size)}${unit}`);
+      left %= size;
+    }
+  }
+  return parts.join('');
+}

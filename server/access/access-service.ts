@@ -31,7 +31,7 @@ export function accessService(store: Store, presence: PresenceOf) {
     const users = new Set<string>();
     const actions: Action[] = [];
     for (const a of ACTIONS) {
-      const allowed = allowedTargetUsers(policies, subject, { id: t.id, name: t.name, environment: t.environment }, a);
+      const allowed = allowedTargetUsers(policies, subject, { id: t.id, name: t.name, environment: t.environment, kind: t.kind }, a);
       if (allowed.size > 0) actions.push(a);
       for (const u of allowed.keys()) users.add(u);
     }
@@ -50,7 +50,7 @@ export function accessService(store: Store, presence: PresenceOf) {
     async decide(a: AuthState, targetName: string, action: Action, targetUser: string | null): Promise<Extract<Decision, { effect: 'allow' }> & { target: TargetRow }> {
       const target = await store.targets.byName(targetName);
       if (!target) throw new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
-      const facts = { id: target.id, name: target.name, environment: target.environment };
+      const facts = { id: target.id, name: target.name, environment: target.environment, kind: target.kind };
       const subject = subjectOf(a);
       const policies = await store.policies.list();
       const decision = action === 'tunnel' && targetUser === null

@@ -29,7 +29,7 @@ export type AuditEvent =
   | { type: 'auth.totp'; v: 1; outcome: Outcome; email: string; step: 'enrol' | 'enable' | 'reset'; reason?: string }
   | { type: 'user.update'; v: 1; outcome: 'success'; email: string; role: string; connectionsClosed: number }
   | { type: 'user.reset_mfa'; v: 1; outcome: 'success'; email: string }
-  | { type: 'user.delete'; v: 1; outcome: 'success'; email: string; connectionsClosed: number; policiesUpdated: string[] }
+  | { type: 'user.delete'; v: 1; outcome: 'success'; email: string; connectionsClosed: number; policiesUpdated: string[]; policiesDeleted: string[] }
   | { type: 'group.create'; v: 1; outcome: 'success'; group: string }
   | { type: 'group.delete'; v: 1; outcome: 'success'; group: string; connectionsClosed: number }
   | { type: 'group.member_add'; v: 1; outcome: 'success'; group: string; email: string }

@@ -4,6 +4,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatehouseError } from '../../protocol/errors';
+import type { CreatedApiKey } from '../../protocol/api-types';
 import type { Store } from '../store/store';
 import type { ApiKeyRow } from '../store/api-keys-repo';
 import { hashToken } from './tokens';
@@ -11,13 +12,7 @@ import { hashToken } from './tokens';
 const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export interface CreatedKey {
-  id: string;
-  name: string;
-  secret: string;
-  registration: boolean;
-  createdAt: string;
-}
+export type CreatedKey = CreatedApiKey;
 
 export async function createApiKey(store: Store, k: { name: string; registration: boolean; createdBy: string | null }): Promise<CreatedKey> {
   if (!NAME_RE.test(k.name)) throw new GatehouseError('BAD_REQUEST', 'key name must be 1-64 letters, digits, dots, dashes or underscores');
@@ -25,7 +20,7 @@ export async function createApiKey(store: Store, k: { name: string; registration
   const id = 'gk_' + Array.from(randomBytes(12), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
   const secret = randomBytes(32).toString('base64url');
   const row = await store.apiKeys.create({ id, name: k.name, secretHash: hashToken(secret), registration: k.registration, createdBy: k.createdBy });
-  return { id, name: row.name, secret, registration: k.registration, createdAt: row.created_at };
+  return { id, name: row.name, secret, registration: k.registration, createdAt: row.created_at, createdBy: row.created_by, lastUsedAt: null };
 }
 
 /** Verifies `ID:SECRET`; null when malformed, unknown or wrong (constant-time on the secret). */

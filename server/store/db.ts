@@ -81,6 +81,20 @@ export async function openDb(path: string): Promise<Db> {
   return db;
 }
 
+/**
+ * A second, read-only connection for searches (command and event logs): with WAL, its reads
+ * never wait for the writer's queue nor hold it up, so a long full-text search does not delay
+ * the batched writers, and neither runs on the event loop.
+ */
+export async function openReader(path: string): Promise<Queryable & { close(): Promise<void> }> {
+  const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const d = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
+  });
+  const q = direct(raw);
+  await q.exec('PRAGMA busy_timeout=5000; PRAGMA query_only=ON;');
+  return { ...q, close: () => new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve()))) };
+}
+
 async function migrate(db: Db): Promise<void> {
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
   let version = row?.user_version ?? 0;

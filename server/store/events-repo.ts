@@ -1,5 +1,5 @@
 /** Reading the audit log (`events`); writing is the batched AuditLog's alone. */
-import type { Db, Param } from './db';
+import type { Param, Queryable } from './db';
 
 export interface EventRow {
   id: number;
@@ -29,7 +29,7 @@ export interface EventQuery {
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function eventsRepo(db: Db) {
+export function eventsRepo(db: Queryable) {
   return {
     /** Newest first. */
     async query(q: EventQuery): Promise<EventRow[]> {

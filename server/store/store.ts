@@ -1,5 +1,5 @@
 /** The store: the database and one small repository per table, opened together. */
-import { openDb, type Db } from './db';
+import { openDb, openReader, type Db } from './db';
 import { usersRepo } from './users-repo';
 import { authSessionsRepo } from './auth-sessions-repo';
 import { targetsRepo } from './targets-repo';
@@ -9,9 +9,12 @@ import { recordingsRepo } from './recordings-repo';
 import { apiKeysRepo } from './api-keys-repo';
 import { environmentsRepo } from './environments-repo';
 import { eventsRepo } from './events-repo';
+import { commandsRepo } from './commands-repo';
 
-export async function openStore(path: string) {
+export async function openStore(path: string, log: (msg: string) => void = (m) => process.stderr.write(`gatehouse: ${m}\n`)) {
   const db: Db = await openDb(path);
+  const reader = await openReader(path);
+  const commands = commandsRepo(db, reader, log);
   return {
     db,
     users: usersRepo(db),
@@ -22,8 +25,13 @@ export async function openStore(path: string) {
     recordings: recordingsRepo(db),
     apiKeys: apiKeysRepo(db),
     environments: environmentsRepo(db),
-    events: eventsRepo(db),
-    close: () => db.close(),
+    events: eventsRepo(reader),
+    commands,
+    async close() {
+      await commands.flush();
+      await reader.close();
+      await db.close();
+    },
   };
 }
 export type Store = Awaited<ReturnType<typeof openStore>>;

@@ -9,6 +9,8 @@ export interface LoginArgs {
   passwordStdin: boolean;
   /** Canonical `sha256:hex`, or null to trust the system CAs. */
   caFingerprint: string | null;
+  /** The current TOTP code, for accounts with TOTP on (asked on a terminal when needed). */
+  totp: string | null;
 }
 
 const options = {
@@ -16,7 +18,14 @@ const options = {
   user: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'ca-fingerprint': { type: 'string' },
+  totp: { type: 'string' },
 } as const;
+
+/** A TOTP code as people type it (`123 456` too) → its 6 digits; null when it is not one. */
+export function parseTotpCode(text: string): string | null {
+  const digits = text.replace(/[\s-]/g, '');
+  return /^\d{6}$/.test(digits) ? digits : null;
+}
 
 /** `https://host:port[/]` → `https://host:port`; only http(s) origins, nothing else in the URL. */
 export function parseServerUrl(text: string, verb = 'login'): string {
@@ -36,7 +45,7 @@ export function parseServerUrl(text: string, verb = 'login'): string {
 export const loginCommand: CommandDef<LoginArgs> = {
   name: 'login',
   summary: 'log in to a Gatehouse service and remember it',
-  help: `usage: gate login --server URL [--user EMAIL] [--password-stdin] [--ca-fingerprint sha256:HEX]
+  help: `usage: gate login --server URL [--user EMAIL] [--password-stdin] [--totp CODE] [--ca-fingerprint sha256:HEX]
 
 Logs in and stores the server, its pinned certificate and the session token in the client
 config directory ($GATE_CONFIG_DIR, else $XDG_CONFIG_HOME/gatehouse, else ~/.config/gatehouse).
@@ -45,6 +54,8 @@ options:
   --server URL              the service, e.g. https://bastion.example.com:8443 (default: the last one)
   --user EMAIL              your account (asked on a terminal when omitted)
   --password-stdin          read the password from the first line of stdin instead of asking
+  --totp CODE               the current code of your authenticator app, when your account has TOTP
+                            on (asked on a terminal when omitted)
   --ca-fingerprint sha256:HEX
                             trust exactly the certificate with this SHA-256 fingerprint, as printed by
                             gatehouse serve (for self-signed certificates); without it the system CAs
@@ -64,6 +75,11 @@ A one-time password must be changed at the first login; gate asks for a new one 
     }
     const server = v.server !== undefined ? parseServerUrl(v.server) : null;
     if (server?.startsWith('http:') && caFingerprint) throw new UsageError('--ca-fingerprint needs an https:// server', 'login');
-    return { server, user: v.user ?? null, passwordStdin: v['password-stdin'] === true, caFingerprint };
+    let totp: string | null = null;
+    if (v.totp !== undefined) {
+      totp = parseTotpCode(v.totp);
+      if (!totp) throw new UsageError('--totp takes the 6-digit code of your authenticator app', 'login');
+    }
+    return { server, user: v.user ?? null, passwordStdin: v['password-stdin'] === true, caFingerprint, totp };
   },
 };

@@ -6,7 +6,42 @@ import { localTime } from '../../services/format';
 import { endpointOf } from '../../services/logged-in';
 import { readFirstLine, readLine, readSecret } from '../../services/prompt';
 import { fetchServerCertificate, type TlsPin } from '../../services/server-tls';
-import type { LoginArgs } from './login.command';
+import type { LoginResponse } from '../../../protocol/api-types';
+import { parseTotpCode, type LoginArgs } from './login.command';
+
+const NEEDS_TOTP = 'this account has TOTP on: pass the current code of your authenticator app with --totp CODE';
+const TOTP_TRIES = 3;
+
+/**
+ * Logs in, with the TOTP code when one was given. When the service asks for a code
+ * (MFA_REQUIRED) and none was given, it is asked for on a terminal (a mistyped code may be
+ * typed again), else the error says to pass --totp. The password was right by then: the
+ * service checks it before it asks for the code.
+ */
+async function logIn(deps: Deps, endpoint: Endpoint, args: LoginArgs, email: string, password: string, tty: boolean): Promise<LoginResponse> {
+  const api = new ApiClient(endpoint, null);
+  try {
+    return await api.login({ email, password, ...(args.totp ? { totp: args.totp } : {}) });
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.code !== 'MFA_REQUIRED') throw e;
+    if (args.totp) throw e; // the service wants a code and was given one: say what it said
+    if (!tty) throw new CliError(NEEDS_TOTP, { cause: e });
+  }
+  for (let attempt = 1; ; attempt++) {
+    const code = parseTotpCode(await readLine(deps.stdin, deps.stderr, 'TOTP code: '));
+    if (!code) {
+      if (attempt >= TOTP_TRIES) throw new CliError('no TOTP code given');
+      deps.stderr.write('gate: a TOTP code is the 6 digits your authenticator app shows\n');
+      continue;
+    }
+    try {
+      return await api.login({ email, password, totp: code });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code !== 'BAD_CREDENTIALS' || attempt >= TOTP_TRIES) throw e;
+      deps.stderr.write('gate: wrong TOTP code; try again (the code changes every 30 seconds)\n');
+    }
+  }
+}
 
 const MUST_CHANGE = 'the password must be changed first: log in once on a terminal or in the web UI';
 
@@ -77,7 +112,7 @@ export async function loginHandler(deps: Deps, args: LoginArgs): Promise<number>
   else throw new UsageError('there is no terminal to ask for the password: use --password-stdin', 'login');
   if (!password) throw new CliError('the password is empty');
 
-  const res = await new ApiClient(endpoint, null).login({ email, password });
+  const res = await logIn(deps, endpoint, args, email, password, tty);
   if (res.mustChangePassword) {
     if (!tty || args.passwordStdin) {
       // Leave no half-usable session behind.

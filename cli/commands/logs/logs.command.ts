@@ -1,13 +1,22 @@
 import { UsageError } from '../../cli-errors';
 import { parseCommandLine, type CommandDef } from '../command';
+import { subcommandHelp } from '../subcommands';
+
+export type LogKind = 'connections' | 'commands' | 'events';
+export type EventOutcome = 'success' | 'failure' | 'denied';
 
 export interface LogsArgs {
-  kind: 'connections' | 'commands' | 'events';
+  kind: LogKind;
   user: string | null;
   target: string | null;
   /** ISO UTC, already resolved from the user's text. */
   since: string | null;
   until: string | null;
+  /** events: an event type (`policy.put`). */
+  type: string | null;
+  outcome: EventOutcome | null;
+  grep: string | null;
+  limit: number | null;
   json: boolean;
 }
 
@@ -16,8 +25,19 @@ const options = {
   target: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  type: { type: 'string' },
+  outcome: { type: 'string' },
+  grep: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** Which filters each log has; any other is a usage error rather than silently ignored. */
+const FILTERS: Record<LogKind, readonly (keyof typeof options)[]> = {
+  connections: ['user', 'target', 'since', 'until', 'json'],
+  commands: ['user', 'target', 'since', 'until', 'grep', 'json'],
+  events: ['user', 'type', 'outcome', 'since', 'until', 'grep', 'limit', 'json'],
+};
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -36,23 +56,57 @@ export function parseTimeFilter(text: string, flag: string, now = Date.now()): s
   return d.toISOString();
 }
 
-export const logsCommand: CommandDef<LogsArgs> = {
-  name: 'logs',
-  summary: 'the connection log (commands and events: not yet)',
-  help: `usage: gate logs connections [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--json]
+const TIME_OPTIONS = `  --since TIME      from TIME: 2024-05-01, 2024-05-01T14:30, ISO 8601, or a duration ago (30m, 2h, 7d)
+  --until TIME      up to TIME (same forms)`;
 
-The connection log: every open, connected, disconnected and closed event, with who and why.
+const { help, subcommands } = subcommandHelp(
+  'logs',
+  'The connection log and the audit (event) log. Times are shown in local time (--json keeps the\nservice\'s ISO UTC). Admins see everyone\'s entries; others see their own.',
+  [
+    {
+      name: 'connections',
+      usage: 'gate logs connections [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--json]',
+      summary: 'every open, connected, disconnected and closed event, with who and why',
+      details: `The connection log: every open, connected, disconnected and closed event, with who and why.
 Times are shown in local time (--json keeps the service's ISO UTC).
 
 options:
   --user EMAIL      only connections of this user
   --target T        only connections to this target
-  --since TIME      from TIME: 2024-05-01, 2024-05-01T14:30, ISO 8601, or a duration ago (30m, 2h, 7d)
-  --until TIME      up to TIME (same forms)
-  --json            print the ConnectionLogEntry objects of the API
+${TIME_OPTIONS}
+  --json            print the ConnectionLogEntry objects of the API`,
+    },
+    {
+      name: 'events',
+      usage: 'gate logs events [--user EMAIL] [--type T] [--outcome O] [--since TIME] [--until TIME] [--grep TEXT] [--limit N] [--json]',
+      summary: 'the audit log: logins, policy and user changes, keys, denied access; newest first',
+      details: `The audit log, newest first: every login (and failed login), change of users, groups,
+policies, keys, targets and environments, every connection opened or denied, with the actor,
+the source address and the outcome. Admins see everyone's events; others see their own.
 
-gate logs commands and gate logs events are not available in this version yet.
-`,
+options:
+  --user EMAIL      only events whose actor is this user (admins)
+  --type T          only events of this type, e.g. auth.login, api_key.create; policy.* for a family
+  --outcome O       only success, failure or denied
+${TIME_OPTIONS}
+  --grep TEXT       only events mentioning TEXT (object or details)
+  --limit N         at most N events
+  --json            print the EventLogEntry objects of the API`,
+    },
+    {
+      name: 'commands',
+      usage: 'gate logs commands [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--grep TEXT] [--json]',
+      summary: 'the command log (not available in this version yet)',
+      details: 'The command log of shells. Not available in this version yet.',
+    },
+  ],
+);
+
+export const logsCommand: CommandDef<LogsArgs> = {
+  name: 'logs',
+  summary: 'the connection log and the audit log (commands: not yet)',
+  help,
+  subcommands,
   parse(argv) {
     const p = parseCommandLine('logs', argv, options);
     const [kind, ...extra] = [...p.positionals, ...(p.rest ?? [])];
@@ -60,12 +114,28 @@ gate logs commands and gate logs events are not available in this version yet.
     if (kind !== 'connections' && kind !== 'commands' && kind !== 'events') throw new UsageError(`unknown log ${JSON.stringify(kind)}; use connections, commands or events`, 'logs');
     if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`, 'logs');
     const v = p.values;
+    const where = `logs ${kind}`;
+    for (const k of Object.keys(v) as (keyof typeof v)[]) {
+      if (k in options && !FILTERS[kind].includes(k as keyof typeof options)) throw new UsageError(`--${k} does not apply to gate logs ${kind}`, where);
+    }
+    if (v.outcome !== undefined && v.outcome !== 'success' && v.outcome !== 'failure' && v.outcome !== 'denied') {
+      throw new UsageError(`--outcome is success, failure or denied, not ${JSON.stringify(v.outcome)}`, where);
+    }
+    let limit: number | null = null;
+    if (v.limit !== undefined) {
+      limit = Number(v.limit);
+      if (!/^\d+$/.test(v.limit) || limit < 1 || limit > 10_000) throw new UsageError(`--limit takes a number from 1 to 10000, not ${JSON.stringify(v.limit)}`, where);
+    }
     return {
       kind,
       user: v.user ?? null,
       target: v.target ?? null,
       since: v.since !== undefined ? parseTimeFilter(v.since, '--since') : null,
       until: v.until !== undefined ? parseTimeFilter(v.until, '--until') : null,
+      type: v.type ?? null,
+      outcome: v.outcome ?? null,
+      grep: v.grep ?? null,
+      limit,
       json: v.json === true,
     };
   },

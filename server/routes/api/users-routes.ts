@@ -116,7 +116,10 @@ export function registerUserRoutes(app: FastifyInstance, s: Services): void {
     if (u.id === a.user.id) throw new GatehouseError('CONFLICT', 'you cannot delete yourself');
     if (u.role === 'admin' && (await s.store.users.countAdmins()) <= 1) throw new GatehouseError('CONFLICT', `${u.email} is the last admin`);
     const closed = closeConnectionsOf(s, u.id, 'user deleted', a.user.email);
+    // A policy left with no subject at all would grant nothing and could not be applied again
+    // as it reads (SPEC: `show` prints what `apply` takes), so it goes.
     const updated: string[] = [];
+    const deleted: string[] = [];
     for (const p of await s.store.policies.list()) {
       const users = p.subjects.users ?? [];
       if (!users.includes(u.email)) continue;
@@ -124,11 +127,16 @@ export function registerUserRoutes(app: FastifyInstance, s: Services): void {
       const subjects = { ...p.subjects };
       if (rest.length) subjects.users = rest;
       else delete subjects.users;
-      await s.store.policies.put({ ...p, subjects });
-      updated.push(p.name);
+      if (subjects.users?.length || subjects.groups?.length || subjects.apiKeys?.length) {
+        await s.store.policies.put({ ...p, subjects });
+        updated.push(p.name);
+      } else {
+        await s.store.policies.remove(p.name);
+        deleted.push(p.name);
+      }
     }
     await s.store.users.remove(u.id);
-    auditCall(s, req, { type: 'user.delete', v: 1, outcome: 'success', email: u.email, connectionsClosed: closed, policiesUpdated: updated });
+    auditCall(s, req, { type: 'user.delete', v: 1, outcome: 'success', email: u.email, connectionsClosed: closed, policiesUpdated: updated, policiesDeleted: deleted });
     return reply.code(204).send();
   });
 }

@@ -88,6 +88,9 @@ export function registerTunnelWs(app: FastifyInstance, s: Services, access: Acce
         const err = e instanceof GatehouseError ? e : new GatehouseError('INTERNAL');
         if (!(e instanceof GatehouseError)) s.log(`tunnel: ${(e as Error).stack ?? e}`);
         if (id) await s.store.connections.close(id, err.message, 'system', null).catch(() => undefined);
+        // Resume first: a paused socket never reads the client's close reply, and the closing
+        // handshake would then wait for the library's 30 s timeout.
+        socket.resume();
         if (socket.readyState === socket.OPEN) socket.close(err.wsCloseCode, err.message.slice(0, 120));
       }
     })();

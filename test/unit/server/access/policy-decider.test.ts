@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { decide } from '../../../../server/access/policy-decider';
 import type { PolicyDocument, AccessRequest } from '../../../../server/access/types';
 
-const alice = { userId: 'u1', email: 'alice@example.com', groups: ['ops'] };
-const bob = { userId: 'u2', email: 'bob@example.com', groups: [] };
+const alice = { userId: 'u1', email: 'alice@example.com', username: 'alice', groups: ['ops'] };
+const bob = { userId: 'u2', email: 'bob@example.com', username: 'bob', groups: [] as string[] };
 const web1 = { id: 't1', name: 'web-1', environment: 'prod' };
 const db1 = { id: 't2', name: 'db-1', environment: 'staging' };
 
