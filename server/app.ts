@@ -13,7 +13,7 @@ import { registerTargetRoutes } from './routes/api/targets-routes';
 import { registerConnectionRoutes } from './routes/api/connections-routes';
 import { registerRecordingRoutes } from './routes/api/recordings-routes';
 import { registerTerminalWs } from './routes/ws/terminal-ws';
-import { registerEventLogRoutes, registerLogRoutes } from './routes/api/logs-routes';
+import { registerCommandLogRoutes, registerEventLogRoutes, registerLogRoutes } from './routes/api/logs-routes';
 import { registerUserRoutes } from './routes/api/users-routes';
 import { registerGroupRoutes } from './routes/api/groups-routes';
 import { registerRequestAudit } from './plugins/request-audit';
@@ -81,6 +81,7 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
   registerUserRoutes(app, s);
   registerGroupRoutes(app, s);
   registerEventLogRoutes(app, s);
+  registerCommandLogRoutes(app, s);
   registerTerminalWs(app, s);
   registerAgentWs(app, s);
   registerTunnelWs(app, s, access);

@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import type {
+  CommandLogEntry,
   ApiKeyInfo,
   ApplyPoliciesResponse,
   ChangePasswordRequest,
@@ -163,6 +164,11 @@ export class ApiClient {
 
   connectionLog(filter: ConnectionLogFilter = {}): Promise<ConnectionLogEntry[]> {
     return this.call('GET', `/api/v1/logs/connections${query(filter)}`);
+  }
+
+  /** The command log: newest first, or with `after` the rows after that id, oldest first. */
+  commandLog(filter: Record<string, string> = {}): Promise<CommandLogEntry[]> {
+    return this.call('GET', `/api/v1/logs/commands${query(filter)}`);
   }
 
   /** The audit log, newest first (admins: everyone's; others: their own). */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyInfo, CreateUserResponse, EnvironmentInfo, EventLogEntry, GroupInfo, PolicyDoc, TargetInfo, UserDetails } from '../../protocol/api-types';
+import type { ApiKeyInfo, CommandLogEntry, CreateUserResponse, EnvironmentInfo, EventLogEntry, GroupInfo, PolicyDoc, TargetInfo, UserDetails } from '../../protocol/api-types';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 import { fingerprintFrom, gateBin, gateCli, retireBootstrapPassword, serviceApi, type GateCli, type GateResult, type RunOptions } from '../helpers/gate-cli';
 
@@ -475,6 +475,31 @@ describe('gate admin and audit verbs against the built service', () => {
     expect(none.code).toBe(0);
     expect(none.stdout).toBe('');
     expect(none.stderr).toBe('No matching events.\n');
+  });
+
+  it('logs commands lists exec commands with their exit status, searches them, and follows new ones', async () => {
+    // Like ssh, the words after -- are joined into one command line for the remote shell.
+    const run = await admin.run(['connect', 'local', '--', 'echo gate-cmd-log; exit 4']);
+    expect(run.code).toBe(4);
+    const rows = await jsonOf<CommandLogEntry[]>(admin, ['logs', 'commands', '--grep', 'gate-cmd-log']);
+    expect(rows).toEqual([expect.objectContaining({ command: 'echo gate-cmd-log; exit 4', exitCode: 4, targetName: 'local', targetUser: 'root', userEmail: 'admin@localhost' })]);
+    const table = (await ok(admin, ['logs', 'commands', '--grep', 'gate-cmd-log'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^TIME\s+USER\s+WHERE\s+EXIT\s+CONN\s+COMMAND$/);
+    expect(table[1]).toMatch(/admin@localhost\s+root@local\s+4\s+[0-9a-f]{8}\s+echo gate-cmd-log; exit 4$/);
+    expect(await fails(admin, ['logs', 'commands', '--type', 'x'], 2)).toMatch(/--type does not apply/);
+
+    const follow = admin.start(['logs', 'commands', '--follow', '--json', '--grep', 'followed-cmd']);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await admin.run(['connect', 'local', '--', 'echo', 'followed-cmd'])).code).toBe(0);
+      const end = Date.now() + 10_000;
+      while (!follow.output().stdout.includes('followed-cmd') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      const line = JSON.parse(follow.output().stdout.trim().split('\n').at(-1)!) as CommandLogEntry;
+      expect(line).toMatchObject({ command: 'echo followed-cmd', exitCode: 0 });
+    } finally {
+      follow.child.kill('SIGINT');
+      await follow.exited.catch(() => undefined);
+    }
   });
 
   it('login with TOTP: --totp CODE works, without it a clear error, a used code is refused', async () => {

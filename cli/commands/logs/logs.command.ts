@@ -18,6 +18,8 @@ export interface LogsArgs {
   grep: string | null;
   limit: number | null;
   json: boolean;
+  /** commands: keep printing new rows as they arrive. */
+  follow: boolean;
 }
 
 const options = {
@@ -30,12 +32,13 @@ const options = {
   grep: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
+  follow: { type: 'boolean' },
 } as const;
 
 /** Which filters each log has; any other is a usage error rather than silently ignored. */
 const FILTERS: Record<LogKind, readonly (keyof typeof options)[]> = {
   connections: ['user', 'target', 'since', 'until', 'json'],
-  commands: ['user', 'target', 'since', 'until', 'grep', 'json'],
+  commands: ['user', 'target', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
   events: ['user', 'type', 'outcome', 'since', 'until', 'grep', 'limit', 'json'],
 };
 
@@ -61,7 +64,7 @@ const TIME_OPTIONS = `  --since TIME      from TIME: 2024-05-01, 2024-05-01T14:3
 
 const { help, subcommands } = subcommandHelp(
   'logs',
-  'The connection log and the audit (event) log. Times are shown in local time (--json keeps the\nservice\'s ISO UTC). Admins see everyone\'s entries; others see their own.',
+  'The command log, the connection log and the audit (event) log. Times are shown in local time (--json keeps the\nservice\'s ISO UTC). Admins see everyone\'s entries; others see their own.',
   [
     {
       name: 'connections',
@@ -95,16 +98,28 @@ ${TIME_OPTIONS}
     },
     {
       name: 'commands',
-      usage: 'gate logs commands [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--grep TEXT] [--json]',
-      summary: 'the command log (not available in this version yet)',
-      details: 'The command log of shells. Not available in this version yet.',
+      usage: 'gate logs commands [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--grep TEXT] [--limit N] [--json] [--follow]',
+      summary: 'every command run: at shell prompts and as exec, by whom, where, as whom',
+      details: `The command log: one row per command submitted at a shell prompt (as the shell received
+it after line editing; nothing typed while echo is off) and per exec connection, with the user,
+target, target user, connection and exit status when known. Oldest last; --follow prints new
+commands as they come (Ctrl-C stops). Admins see everyone's commands; others see their own.
+
+options:
+  --user EMAIL      only commands of this user (admins)
+  --target T        only commands on this target
+${TIME_OPTIONS}
+  --grep TEXT       only commands containing TEXT (full-text substring search)
+  --limit N         at most N commands (default 1000)
+  --json            print the CommandLogEntry objects of the API (with --follow: one per line)
+  --follow          keep running and print new commands as they are logged`,
     },
   ],
 );
 
 export const logsCommand: CommandDef<LogsArgs> = {
   name: 'logs',
-  summary: 'the connection log and the audit log (commands: not yet)',
+  summary: 'the command log, the connection log and the audit log',
   help,
   subcommands,
   parse(argv) {
@@ -137,6 +152,7 @@ export const logsCommand: CommandDef<LogsArgs> = {
       grep: v.grep ?? null,
       limit,
       json: v.json === true,
+      follow: v.follow === true,
     };
   },
 };

@@ -1,5 +1,4 @@
-import type { EventLogEntry } from '../../../protocol/api-types';
-import { CliError } from '../../cli-errors';
+import type { CommandLogEntry, EventLogEntry } from '../../../protocol/api-types';
 import type { Deps } from '../../deps';
 import type { ApiClient } from '../../services/api-client';
 import { json, localTime, table } from '../../services/format';
@@ -65,8 +64,50 @@ async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<num
   return 0;
 }
 
+const FOLLOW_POLL_MS = 1000;
+
+function commandRows(entries: CommandLogEntry[]): string[][] {
+  return entries.map((e) => [localTime(e.at), e.userEmail, `${e.targetUser}@${e.targetName}`, e.exitCode === null ? '' : String(e.exitCode), e.connectionId.slice(0, 8), e.command.replace(/\n/g, ' ⏎ ')]);
+}
+const COMMAND_HEADER = ['TIME', 'USER', 'WHERE', 'EXIT', 'CONN', 'COMMAND'];
+
+async function commandLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<number> {
+  const filter: Record<string, string> = {
+    ...(args.user ? { user: args.user } : {}),
+    ...(args.target ? { target: args.target } : {}),
+    ...(args.since ? { since: args.since } : {}),
+    ...(args.until ? { until: args.until } : {}),
+    ...(args.grep ? { grep: args.grep } : {}),
+    ...(args.limit ? { limit: String(args.limit) } : {}),
+  };
+  // Printed oldest first, like a log file, so --follow continues at the bottom.
+  const entries = (await api.commandLog(filter)).reverse();
+  if (!args.follow) {
+    if (args.json) deps.stdout.write(json(entries));
+    else if (entries.length === 0) deps.stderr.write('No matching commands.\n');
+    else deps.stdout.write(table(COMMAND_HEADER, commandRows(entries)));
+    return 0;
+  }
+  const print = (rows: CommandLogEntry[]) => {
+    for (const e of rows) deps.stdout.write(args.json ? `${JSON.stringify(e)}\n` : `${commandRows([e])[0]!.join('  ')}\n`);
+  };
+  print(entries);
+  let last = entries.at(-1)?.id ?? 0;
+  if (last === 0) {
+    // Nothing matched yet: start from the newest row overall, so only new commands follow.
+    last = (await api.commandLog({ ...filter, limit: '1', grep: '' }))[0]?.id ?? 0;
+  }
+  // Poll until interrupted; the process's SIGINT ends it (exit 130 from main).
+  for (;;) {
+    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+    const fresh = await api.commandLog({ ...filter, after: String(last) });
+    print(fresh);
+    last = fresh.at(-1)?.id ?? last;
+  }
+}
+
 export async function logsHandler(deps: Deps, args: LogsArgs): Promise<number> {
-  if (args.kind === 'commands') throw new CliError('logs commands is not available in this version yet');
   const { api } = await requireLogin(deps);
+  if (args.kind === 'commands') return commandLog(deps, api, args);
   return args.kind === 'events' ? eventLog(deps, api, args) : connectionLog(deps, api, args);
 }

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatehouseError } from '../../../protocol/errors';
-import type { ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
+import type { CommandLogEntry, ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
+import type { CommandRow } from '../../store/commands-repo';
 import type { EventRow } from '../../store/events-repo';
 import type { Services } from '../../services';
 import { parseDuration } from '../../config';
@@ -113,5 +114,61 @@ export function registerEventLogRoutes(app: FastifyInstance, s: Services): void 
       ...(q.limit ? { limit: q.limit } : {}),
     });
     return rows.map(eventEntry);
+  });
+}
+
+const commandQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { type: 'string', maxLength: 320 },
+    target: { type: 'string', maxLength: 128 },
+    connection: { type: 'string', maxLength: 64 },
+    since: { type: 'string', maxLength: 40 },
+    until: { type: 'string', maxLength: 40 },
+    grep: { type: 'string', minLength: 1, maxLength: 200 },
+    after: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: 10000 },
+  },
+} as const;
+
+type CommandQueryString = { user?: string; target?: string; connection?: string; since?: string; until?: string; grep?: string; after?: number; limit?: number };
+
+export const commandEntry = (r: CommandRow): CommandLogEntry => ({
+  id: r.id,
+  at: r.at,
+  userEmail: r.user_email,
+  targetName: r.target_name,
+  targetUser: r.target_user,
+  environment: r.environment,
+  connectionId: r.connection_id,
+  command: r.command,
+  exitCode: r.exit_code,
+  offsetSeconds: r.offset_seconds,
+});
+
+/**
+ * The command log: newest first, or with `after=ID` the rows after that id oldest first (what
+ * `gate logs commands --follow` polls with). Users see their own commands; admins everyone's.
+ */
+export function registerCommandLogRoutes(app: FastifyInstance, s: Services): void {
+  app.get('/api/v1/logs/commands', { schema: { querystring: commandQuerySchema } }, async (req: FastifyRequest<{ Querystring: CommandQueryString }>) => {
+    const a = requireAuth(req);
+    const q = req.query;
+    const userEmail = a.user.role === 'admin' ? q.user : a.user.email;
+    const since = parseTimeBound('since', q.since);
+    const until = parseTimeBound('until', q.until);
+    await s.store.commands.flush();
+    const rows = await s.store.commands.query({
+      ...(userEmail ? { userEmail } : {}),
+      ...(q.target ? { targetName: q.target } : {}),
+      ...(q.connection ? { connectionId: q.connection } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+      ...(q.grep ? { grep: q.grep } : {}),
+      ...(q.after !== undefined ? { afterId: q.after, ascending: true } : {}),
+      ...(q.limit ? { limit: q.limit } : {}),
+    });
+    return rows.map(commandEntry);
   });
 }
