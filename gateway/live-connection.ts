@@ -24,6 +24,8 @@ export const HIGH_WATER = 1024 * 1024;
 const END_GRACE_MS = 2000;
 /** A connection created through the API but never attached is dropped after this. */
 export const ATTACH_DEADLINE_MS = 60_000;
+/** The close reason when a permit's notAfter passes (a JIT grant ending). */
+export const GRANT_EXPIRED = 'jit expired';
 
 export type StateChange =
   | { state: 'connected'; actor: string; client: string; replaced: string | null }
@@ -73,7 +75,7 @@ export class LiveConnection {
     if (spec.permit.notAfter) {
       const ms = Date.parse(spec.permit.notAfter) - Date.now();
       // setTimeout's limit is ~24.8 days; longer grants are re-armed by the owner's re-checks.
-      if (ms < 2 ** 31 - 1) this.expiryTimer = setTimeout(() => this.close('grant expired', 'system'), Math.max(0, ms));
+      if (ms < 2 ** 31 - 1) this.expiryTimer = setTimeout(() => this.close(GRANT_EXPIRED, 'system'), Math.max(0, ms));
     }
   }
 

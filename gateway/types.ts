@@ -50,7 +50,8 @@ export interface TargetRef {
 }
 
 export type OpenRequest =
-  | { kind: 'shell'; targetUser: string; size: TermSize; term: string; lang?: string }
+  /** `markerNonce`: the per-shell secret of shell integration (protocol/agent-frames.ts); none: plain shell. */
+  | { kind: 'shell'; targetUser: string; size: TermSize; term: string; lang?: string; markerNonce?: string }
   | { kind: 'exec'; targetUser: string; command: string; pty?: { size: TermSize; term: string }; lang?: string }
   | { kind: 'tcp'; host: string; port: number };
 

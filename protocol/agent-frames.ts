@@ -61,9 +61,16 @@ export interface TermSpec {
   term: string;
 }
 
-/** What the gateway asks the agent to open. */
+/**
+ * What the gateway asks the agent to open.
+ *
+ * `markerNonce` (shells only, optional): a per-shell secret for shell integration (see "Shell
+ * integration markers" below). An agent that does not know the field rejects the frame, so the
+ * gateway sends it only to agents that understand it; an agent given none starts the plain login
+ * shell, exactly as before.
+ */
 export type OpenSpec =
-  | { kind: 'shell'; targetUser: string; pty: TermSpec; lang?: string }
+  | { kind: 'shell'; targetUser: string; pty: TermSpec; lang?: string; markerNonce?: string }
   | { kind: 'exec'; targetUser: string; command: string; pty?: TermSpec; lang?: string }
   | { kind: 'tcp'; host: string; port: number };
 
@@ -149,6 +156,8 @@ const onlyKeys = (o: Record<string, unknown>, allowed: string[]) => Object.keys(
 /** POSIX-portable user names (useradd's default pattern, plus upper case and dots). */
 export const TARGET_USER_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const TERM_RE = /^[A-Za-z0-9_.+-]{1,64}$/;
+/** base64url (no padding) of 32 random bytes, like the hello challenge. */
+export const MARKER_NONCE_RE = CHALLENGE_RE;
 const LANG_RE = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 function validTerm(v: unknown): v is TermSpec {
@@ -165,9 +174,10 @@ function validSpec(v: unknown): string | null {
   const lang = v.lang === undefined || (typeof v.lang === 'string' && LANG_RE.test(v.lang));
   switch (v.kind) {
     case 'shell':
-      if (!onlyKeys(v, ['kind', 'targetUser', 'pty', 'lang'])) return 'open.spec has unknown fields';
+      if (!onlyKeys(v, ['kind', 'targetUser', 'pty', 'lang', 'markerNonce'])) return 'open.spec has unknown fields';
       if (typeof v.targetUser !== 'string' || !TARGET_USER_RE.test(v.targetUser)) return 'open.spec.targetUser is invalid';
       if (!validTerm(v.pty)) return 'open.spec.pty is invalid';
+      if (v.markerNonce !== undefined && !(typeof v.markerNonce === 'string' && MARKER_NONCE_RE.test(v.markerNonce))) return 'open.spec.markerNonce is invalid';
       return lang ? null : 'open.spec.lang is invalid';
     case 'exec':
       if (!onlyKeys(v, ['kind', 'targetUser', 'command', 'pty', 'lang'])) return 'open.spec has unknown fields';
@@ -329,4 +339,34 @@ export class FrameSplitter {
     this.have -= n;
     return out;
   }
+}
+
+/*
+ * Shell integration markers (issue 5). When a shell is opened with a `markerNonce`, the agent
+ * starts bash with hooks that print private OSC sequences carrying the nonce; the agent checks
+ * the nonce, strips those sequences from the output and puts in their place a "wire marker"
+ * that carries no nonce but a MAC keyed with it, so the nonce never reaches the gateway's
+ * clients or recordings while the gateway's command detector, which knows the nonce, can
+ * authenticate each marker. Every other sequence of this OSC number coming out of the pty is
+ * dropped by the agent.
+ *
+ *   ESC ] 6973 ; gh1 ; SEQ ; KIND [; FIELD]... ; MAC BEL
+ *
+ * SEQ counts the markers of one shell from 0 (the detector accepts only increasing values, so a
+ * replayed marker is refused); MAC is the first MARKER_MAC_CHARS characters of base64url
+ * HMAC-SHA256(nonce, markerMacInput(SEQ, KIND, FIELDs)). Kinds and fields:
+ *   P;STATUS            PROMPT_COMMAND ran: the previous command's exit status, a prompt follows
+ *   B                   end of PS1: the user's input starts at this cursor position
+ *   K                   end of PS2: a continuation line starts here
+ *   C;PREV;FRESH;TEXT   PS0: a command was read and is about to run. PREV is `$?` then (the
+ *                       status of the command before it); FRESH is 1 when TEXT (base64url of the
+ *                       bytes) is the history entry of this very command, 0 when history did not
+ *                       record it (HISTCONTROL, `set +o history`) and TEXT is empty.
+ */
+export const MARKER_OSC = 6973;
+export const MARKER_TAG = 'gh1';
+export const MARKER_MAC_CHARS = 22; // 132 bits
+export type MarkerKind = 'P' | 'B' | 'K' | 'C';
+export function markerMacInput(seq: number, kind: MarkerKind, fields: readonly string[]): string {
+  return [MARKER_TAG, String(seq), kind, ...fields].join(';');
 }

@@ -214,9 +214,35 @@ export interface PolicySubjects {
 
 /** The policy document of SPEC §3, exactly as `gate policies show --json` prints it. */
 export type PolicyDoc =
-  | { name: string; kind: 'target_access'; subjects: PolicySubjects; targets?: string[]; environments?: string[]; actions: Action[]; targetUsers: string[] }
+  | {
+      name: string;
+      kind: 'target_access';
+      subjects: PolicySubjects;
+      targets?: string[];
+      environments?: string[];
+      actions: Action[];
+      targetUsers: string[];
+      /** Set only on `JIT-…` policies an approved request created: when it stops granting and is deleted. */
+      expiresAt?: string;
+      /** Set only on `JIT-…` policies: the request that created it. */
+      request?: string;
+    }
   | { name: string; kind: 'proxy'; subjects: PolicySubjects; targets?: string[]; environments?: string[]; targetUsers: string[] }
-  | { name: string; kind: 'session_recording'; subjects: PolicySubjects; recordInput: boolean };
+  | { name: string; kind: 'session_recording'; subjects: PolicySubjects; recordInput: boolean }
+  | {
+      name: string;
+      kind: 'just_in_time';
+      subjects: PolicySubjects;
+      targets?: string[];
+      environments?: string[];
+      actions: Action[];
+      targetUsers: string[];
+      approval: 'auto' | 'manual';
+      /** The longest grant a request may ask for: `30m`, `2h`. */
+      duration: string;
+      /** Who may approve; empty or absent: every admin. */
+      approvers?: { users?: string[]; groups?: string[] };
+    };
 
 /**
  * `PUT /api/v1/policies/:name` (one document) → `{policy, warnings}`;
@@ -257,4 +283,50 @@ export interface CommandLogEntry {
   exitCode: number | null;
   /** Seconds from the start of the connection's recording: the player jumps here. */
   offsetSeconds: number;
+}
+
+// ---- Just-in-time access (SPEC §3, §5) --------------------------------------------------------
+
+export type RequestState = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** `GET /api/v1/requests[/:id]`, and the reply of create / approve / deny. */
+export interface AccessRequestInfo {
+  id: string;
+  requester: string;
+  target: string;
+  targetUser: string;
+  action: Action;
+  reason: string;
+  /** The grant's length in seconds. */
+  durationSeconds: number;
+  /** The JIT policy that allowed asking. */
+  policy: string;
+  approval: 'auto' | 'manual';
+  state: RequestState;
+  createdAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  decisionReason: string | null;
+  /** Pending: when the request lapses unanswered; approved: when the grant ends. */
+  expiresAt: string;
+  /** The `JIT-…` policy of an approved request. */
+  grantPolicy: string | null;
+  /** Whether the caller may approve or deny it now. */
+  canDecide: boolean;
+}
+
+/** `POST /api/v1/requests`. `duration` defaults to the policy's (and may not exceed it). */
+export interface CreateAccessRequest {
+  target: string;
+  targetUser: string;
+  action: Action;
+  reason: string;
+  duration?: string;
+}
+
+/** `GET /api/v1/requestable`: what the caller may request, per target (the governing JIT policy's terms). */
+export interface RequestableTarget {
+  target: string;
+  environment: string;
+  options: { action: Action; targetUsers: string[]; approval: 'auto' | 'manual'; maxDurationSeconds: number; policy: string }[];
 }

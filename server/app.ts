@@ -15,6 +15,7 @@ import { registerRecordingRoutes } from './routes/api/recordings-routes';
 import { registerTerminalWs } from './routes/ws/terminal-ws';
 import { registerCommandLogRoutes, registerEventLogRoutes, registerLogRoutes } from './routes/api/logs-routes';
 import { registerUserRoutes } from './routes/api/users-routes';
+import { registerRequestRoutes } from './routes/api/requests-routes';
 import { registerGroupRoutes } from './routes/api/groups-routes';
 import { registerRequestAudit } from './plugins/request-audit';
 import { registerOpenApi } from './plugins/openapi';
@@ -82,6 +83,7 @@ export async function buildApp(s: Services, opts: { webRoot: string }): Promise<
   registerGroupRoutes(app, s);
   registerEventLogRoutes(app, s);
   registerCommandLogRoutes(app, s);
+  registerRequestRoutes(app, s);
   registerTerminalWs(app, s);
   registerAgentWs(app, s);
   registerTunnelWs(app, s, access);

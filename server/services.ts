@@ -24,6 +24,7 @@ import type { AuditContext } from './audit/types';
 import { createAsciicastSink } from '../recorder/asciicast-sink';
 import { recoverAfterCrash } from './recovery';
 import { commandLogTaps } from './commands/command-log';
+import { createJitService, type JitService } from './jit/jit-service';
 
 export interface Services {
   config: Readonly<Config>;
@@ -38,6 +39,8 @@ export interface Services {
   /** Set when this start created the bootstrap admin. */
   bootstrapPassword: string | null;
   log(msg: string): void;
+  /** Just-in-time requests and grants (jit/jit-service.ts). */
+  jit: JitService;
   /** Deletes a target: closes its live connections and its agent link, then the row (target-removal.ts). */
   removeTarget(target: TargetRow, reason: string, ctx: AuditContext): Promise<number>;
   close(): Promise<void>;
@@ -146,8 +149,10 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     bootstrapPassword,
     log,
     removeTarget: (target, reason, ctx) => removeTarget(services, target, reason, ctx),
+    jit: null as unknown as JitService, // set just below: it needs the finished services
     async close() {
       clearInterval(sweeper);
+      await services.jit.stop();
       await sweeping;
       await broker.closeAll('service stopping');
       await agents.close('service stopping');
@@ -156,6 +161,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       await store.close();
     },
   };
+
+  services.jit = createJitService(services);
+  services.jit.start();
 
   // Offline removal (environments.offline_removal_seconds) and last_seen_at of online agents.
   let sweeping: Promise<unknown> = Promise.resolve();

@@ -8,7 +8,13 @@ import type { OpenRequest } from '../types';
 export function toOpenSpec(r: OpenRequest): OpenSpec {
   switch (r.kind) {
     case 'shell':
-      return { kind: 'shell', targetUser: r.targetUser, pty: { cols: r.size.cols, rows: r.size.rows, term: r.term }, ...(r.lang ? { lang: r.lang } : {}) };
+      return {
+        kind: 'shell',
+        targetUser: r.targetUser,
+        pty: { cols: r.size.cols, rows: r.size.rows, term: r.term },
+        ...(r.lang ? { lang: r.lang } : {}),
+        ...(r.markerNonce ? { markerNonce: r.markerNonce } : {}),
+      };
     case 'exec':
       return {
         kind: 'exec',

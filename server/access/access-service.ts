@@ -9,7 +9,8 @@ import type { TargetInfo } from '../../protocol/api-types';
 import type { Store } from '../store/store';
 import type { TargetRow } from '../store/targets-repo';
 import type { AuthState } from '../plugins/auth-hook';
-import { allowedTargetUsers, decide, decideTunnel } from './policy-decider';
+import { allowedTargetUsers, decide, decideTunnel, requestableOn } from './policy-decider';
+import { durationSeconds } from '../jit/durations';
 import type { Decision, Subject } from './types';
 
 const ACTIONS: Action[] = ['shell', 'tunnel', 'copy'];
@@ -31,7 +32,7 @@ export function accessService(store: Store, presence: PresenceOf) {
     const users = new Set<string>();
     const actions: Action[] = [];
     for (const a of ACTIONS) {
-      const allowed = allowedTargetUsers(policies, subject, { id: t.id, name: t.name, environment: t.environment, kind: t.kind }, a);
+      const allowed = allowedTargetUsers(policies, subject, { id: t.id, name: t.name, environment: t.environment, kind: t.kind }, a, Date.now());
       if (allowed.size > 0) actions.push(a);
       for (const u of allowed.keys()) users.add(u);
     }
@@ -53,15 +54,19 @@ export function accessService(store: Store, presence: PresenceOf) {
       const facts = { id: target.id, name: target.name, environment: target.environment, kind: target.kind };
       const subject = subjectOf(a);
       const policies = await store.policies.list();
+      const now = Date.now();
       const decision = action === 'tunnel' && targetUser === null
-        ? decideTunnel(policies, { subject, target: facts })
-        : decide(policies, { subject, target: facts, action, targetUser });
+        ? decideTunnel(policies, { subject, target: facts, now })
+        : decide(policies, { subject, target: facts, action, targetUser, now });
       if (decision.effect === 'allow') return { ...decision, target };
-      if (decision.code === 'NO_POLICY' && a.user.role !== 'admin') {
+      // Access that may be requested is worth saying so (SPEC: a JIT hint on deny).
+      const requestable = requestableOn(policies, subject, facts, durationSeconds).filter((r) => r.action === action && (targetUser === null || r.targetUser === targetUser));
+      if (decision.code === 'NO_POLICY' && a.user.role !== 'admin' && requestable.length === 0) {
         const info = await targetInfo(target, subject);
         if (info.actions.length === 0) throw new GatehouseError('NOT_FOUND', `no target named ${targetName}`);
       }
-      throw new GatehouseError('FORBIDDEN', decision.reason);
+      const hint = requestable[0] ? `; you may request it: gate request ${targetName} --user ${requestable[0].targetUser} --action ${action} --reason "…"` : '';
+      throw new GatehouseError('FORBIDDEN', decision.reason + hint);
     },
   };
 }

@@ -9,6 +9,7 @@
 import { GatehouseError } from '../../protocol/errors';
 import type { PolicyDoc, PolicySubjects } from '../../protocol/api-types';
 import type { Action } from '../../protocol/permit';
+import { parseDuration } from '../config';
 
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EMAIL_RE = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -22,7 +23,14 @@ const FIELDS: Record<PolicyDoc['kind'], { required: string[]; optional: string[]
   target_access: { required: ['name', 'kind', 'subjects', 'actions', 'targetUsers'], optional: ['targets', 'environments'] },
   proxy: { required: ['name', 'kind', 'subjects', 'targetUsers'], optional: ['targets', 'environments'] },
   session_recording: { required: ['name', 'kind', 'subjects', 'recordInput'], optional: [] },
+  just_in_time: { required: ['name', 'kind', 'subjects', 'actions', 'targetUsers', 'approval', 'duration'], optional: ['targets', 'environments', 'approvers'] },
 };
+
+/** JIT durations: a request may ask for at most this long (SPEC: minutes or hours). */
+export const JIT_MIN_SECONDS = 5;
+export const JIT_MAX_SECONDS = 7 * 86400;
+/** Names of policies approved requests create; people cannot apply or replace them. */
+export const JIT_GRANT_PREFIX = 'JIT-';
 
 class Invalid extends Error {}
 
@@ -64,7 +72,7 @@ function one(v: unknown): PolicyDoc {
   const o = v as Record<string, unknown>;
   if (typeof o.name !== 'string' || !NAME_RE.test(o.name)) throw new Invalid(`name: ${o.name === undefined ? 'is required' : `${JSON.stringify(o.name).slice(0, 80)} is not 1-64 letters, digits, dots, dashes or underscores starting with a letter or digit`}`);
   const name = o.name;
-  if (o.kind === 'just_in_time') throw new Invalid('kind: just_in_time policies are not available in this version yet');
+  if (name.startsWith(JIT_GRANT_PREFIX)) throw new Invalid(`name: ${JIT_GRANT_PREFIX}… policies are created by approved requests, not applied`);
   if (typeof o.kind !== 'string' || !(o.kind in FIELDS)) throw new Invalid(`kind: must be one of ${Object.keys(FIELDS).join(', ')}`);
   const kind = o.kind as PolicyDoc['kind'];
   const f = FIELDS[kind];
@@ -87,6 +95,28 @@ function one(v: unknown): PolicyDoc {
     case 'session_recording': {
       if (typeof o.recordInput !== 'boolean') throw new Invalid('recordInput: must be true or false');
       return { name, kind, subjects: subj, recordInput: o.recordInput };
+    }
+    case 'just_in_time': {
+      const sc = scope(o);
+      if (!Array.isArray(o.actions) || o.actions.length === 0) throw new Invalid('actions: must list at least one of shell, tunnel, copy');
+      const actions = stringList(o.actions, 'actions', /^(shell|tunnel|copy)$/, 'actions (shell, tunnel, copy)') as Action[];
+      const targetUsers = stringList(o.targetUsers, 'targetUsers', TARGET_USER_RE, 'target users (POSIX user names or {username})', { min: 1 });
+      if (o.approval !== 'auto' && o.approval !== 'manual') throw new Invalid('approval: must be auto or manual');
+      const seconds = typeof o.duration === 'string' ? parseDuration(o.duration) : null;
+      if (seconds === null || seconds < JIT_MIN_SECONDS || seconds > JIT_MAX_SECONDS) throw new Invalid(`duration: must be a duration like 30m or 2h, at most 7d; got ${JSON.stringify(o.duration)?.slice(0, 40)}`);
+      let approvers: { users?: string[]; groups?: string[] } | undefined;
+      if (o.approvers !== undefined) {
+        if (typeof o.approvers !== 'object' || o.approvers === null || Array.isArray(o.approvers)) throw new Invalid('approvers: must be an object with users and/or groups');
+        const a = o.approvers as Record<string, unknown>;
+        for (const k of Object.keys(a)) if (k !== 'users' && k !== 'groups') throw new Invalid(`approvers.${k}: unknown field (approvers are users, groups)`);
+        const users = a.users === undefined ? [] : stringList(a.users, 'approvers.users', EMAIL_RE, 'emails').map((u) => u.toLowerCase());
+        const groups = a.groups === undefined ? [] : stringList(a.groups, 'approvers.groups', NAME_RE, 'group names');
+        approvers = { ...(users.length ? { users } : {}), ...(groups.length ? { groups } : {}) };
+      }
+      return {
+        name, kind, subjects: subj, ...sc, actions: ACTIONS.filter((a) => actions.includes(a)), targetUsers,
+        approval: o.approval, duration: o.duration as string, ...(approvers ? { approvers } : {}),
+      };
     }
   }
 }

@@ -28,8 +28,11 @@ async function subjectNow(s: Services, permit: Permit): Promise<Subject | null> 
   return { userId: user.id, email: user.email, username: usernameOf(user.email), groups: await s.store.users.groupsOf(user.id) };
 }
 
-/** Returns how many connections and tunnels were closed. */
-export async function reevaluateAccess(s: Services, why: string, actor: string | null): Promise<number> {
+/**
+ * Returns how many connections and tunnels were closed. They are closed with
+ * `access revoked: WHY`, or with exactly `reason` when given (`jit expired`).
+ */
+export async function reevaluateAccess(s: Services, why: string, actor: string | null, reason?: string): Promise<number> {
   const live: Live[] = [
     ...s.broker.list().map((c) => ({ permit: c.spec.permit, action: 'shell' as const, close: (r: string, a: string | null) => c.close(r, a) })),
     ...s.broker.listTunnels().map((t) => ({ permit: t.permit, action: 'tunnel' as const, close: (r: string) => t.channel.close(r) })),
@@ -43,9 +46,9 @@ export async function reevaluateAccess(s: Services, why: string, actor: string |
     const ok =
       target !== undefined &&
       subject !== null &&
-      stillAllowed(policies, subject, { id: target.id, name: target.name, environment: target.environment, kind: target.kind }, c.action, c.permit.targetUser);
+      stillAllowed(policies, subject, { id: target.id, name: target.name, environment: target.environment, kind: target.kind }, c.action, c.permit.targetUser, Date.now());
     if (!ok) {
-      c.close(`access revoked: ${why}`, actor);
+      c.close(reason ?? `access revoked: ${why}`, actor);
       closed++;
     }
   }

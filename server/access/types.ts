@@ -38,6 +38,8 @@ export interface AccessRequest {
   action: Action;
   /** The requested target user; null asks "which may I use?" */
   targetUser: string | null;
+  /** Milliseconds since the epoch: JIT grants that expired by then grant nothing. Absent: no expiry check. */
+  now?: number;
 }
 
 export type DenyCode = 'NO_POLICY' | 'TARGET_USER_NOT_ALLOWED' | 'TARGET_USER_AMBIGUOUS';

@@ -37,6 +37,12 @@ export type AuditEvent =
   | { type: 'target.update'; v: 1; outcome: 'success'; target: string; targetId: string; renamedFrom?: string; environment?: string; connectionsClosed: number }
   | { type: 'environment.create'; v: 1; outcome: 'success'; environment: string; offlineRemovalSeconds: number | null }
   | { type: 'environment.delete'; v: 1; outcome: 'success'; environment: string }
+  // Just-in-time access: a request (or its refusal), a decision (or a refused attempt to decide,
+  // outcome denied), and the end of a pending request or of a grant.
+  | { type: 'jit.request'; v: 1; outcome: Outcome; requestId?: string; target: string; targetUser: string; action: string; durationSeconds?: number; approval?: string; policy?: string; reason?: string }
+  | { type: 'jit.decision'; v: 1; outcome: Outcome; requestId: string; decision: 'approved' | 'denied'; via: string; grantPolicy?: string; reason?: string }
+  | { type: 'jit.expire'; v: 1; outcome: 'success'; requestId: string; what: 'request' | 'grant'; grantPolicy?: string; connectionsClosed?: number }
+  | { type: 'slack.event'; v: 1; outcome: Outcome; what: string; slackUser?: string; reason?: string }
   // Any state-changing API call whose route raised no more specific event (refused before the
   // route ran, failed validation, or a route with nothing more to say): exactly one per call.
   | { type: 'api.call'; v: 1; outcome: Outcome; method: string; route: string; status: number };
@@ -47,7 +53,7 @@ export const EVENT_TYPES = [
   'user.create', 'user.update', 'user.reset_mfa', 'user.delete', 'group.create', 'group.delete', 'group.member_add', 'group.member_remove',
   'api_key.create', 'api_key.delete', 'service.start', 'agent.register', 'agent.auth', 'agent.connect', 'agent.disconnect',
   'target.delete', 'target.update', 'environment.create', 'environment.update', 'environment.delete',
-  'policy.put', 'policy.delete', 'policy.apply', 'api.call',
+  'policy.put', 'policy.delete', 'policy.apply', 'jit.request', 'jit.decision', 'jit.expire', 'slack.event', 'api.call',
 ] as const satisfies readonly AuditEvent['type'][];
 
 /** Who did it and from where; `actor` is an email, `system`, or `cli:` + the OS user. */
@@ -62,4 +68,9 @@ export interface AuditLog {
   emit(event: AuditEvent, ctx: AuditContext): void;
   /** Resolves when everything emitted so far is committed (tests, shutdown). */
   flush(): Promise<void>;
+  /**
+   * How many events were emitted with this request id since the last call for it, forgetting
+   * it (the request-audit hook asks once per reply, to add `api.call` when the route said nothing).
+   */
+  takeRequest(requestId: string): number;
 }

@@ -2,22 +2,16 @@
  * One event row per state-changing API call, always exactly one:
  * - every reply carries `x-request-id` (a fresh UUID; a client-sent id is never trusted);
  * - a route records its own event with `auditCall(s, req, event)`, which stamps the request id,
- *   actor and source and marks the request as audited;
+ *   actor and source (services the route calls may emit with `{requestId: req.id}` instead);
  * - a POST/PUT/PATCH/DELETE under /api/v1 that ends without one (refused by the auth hook,
  *   failed validation, a route with nothing more specific to say) gets a generic `api.call`
  *   event just before its reply is sent.
  * Events the service raises on its own (a shell exiting, an agent going offline) carry no
- * request id. `auditCall` twice on one request is a bug the test suite catches.
+ * request id. Two events for one request is a bug the test suite catches.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../services';
 import type { AuditEvent, Outcome } from '../audit/types';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    audited: boolean;
-  }
-}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -29,7 +23,6 @@ export function actorOf(req: FastifyRequest): string | null {
 
 /** Records the route's event for this request; `actor` overrides the caller (failed logins). */
 export function auditCall(s: Services, req: FastifyRequest, event: AuditEvent, actor?: string | null): void {
-  req.audited = true;
   s.audit.emit(event, { actor: actor === undefined ? actorOf(req) : actor, source: req.ip, requestId: req.id });
 }
 
@@ -39,10 +32,10 @@ function outcomeOf(status: number): Outcome {
 }
 
 export function registerRequestAudit(app: FastifyInstance, s: Services): void {
-  app.decorateRequest('audited', false);
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id);
-    if (!req.audited && !SAFE_METHODS.has(req.method) && req.url.startsWith('/api/v1/')) {
+    const emitted = s.audit.takeRequest(req.id);
+    if (emitted === 0 && !SAFE_METHODS.has(req.method) && req.url.startsWith('/api/v1/')) {
       const route = req.routeOptions.url ?? req.url.split('?')[0]!.slice(0, 200);
       auditCall(s, req, { type: 'api.call', v: 1, outcome: outcomeOf(reply.statusCode), method: req.method, route, status: reply.statusCode });
     }

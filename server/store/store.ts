@@ -10,6 +10,7 @@ import { apiKeysRepo } from './api-keys-repo';
 import { environmentsRepo } from './environments-repo';
 import { eventsRepo } from './events-repo';
 import { commandsRepo } from './commands-repo';
+import { requestsRepo } from './requests-repo';
 
 export async function openStore(path: string, log: (msg: string) => void = (m) => process.stderr.write(`gatehouse: ${m}\n`)) {
   const db: Db = await openDb(path);
@@ -27,6 +28,7 @@ export async function openStore(path: string, log: (msg: string) => void = (m) =
     environments: environmentsRepo(db),
     events: eventsRepo(reader),
     commands,
+    requests: requestsRepo(db),
     async close() {
       await commands.flush();
       await reader.close();

@@ -299,7 +299,7 @@ describe('event log', () => {
 });
 
 /** Actions that take no body at all (clients send none). */
-const NO_BODY = new Set(['post /api/v1/auth/logout', 'post /api/v1/auth/totp/enrol', 'post /api/v1/users/{email}/reset-mfa', 'put /api/v1/groups/{name}/members/{email}']);
+const NO_BODY = new Set(['post /api/v1/auth/logout', 'post /api/v1/auth/totp/enrol', 'post /api/v1/users/{email}/reset-mfa', 'put /api/v1/groups/{name}/members/{email}', 'post /api/v1/requests/{id}/approve']);
 
 describe('OpenAPI', () => {
   it('documents every route with its schemas', async () => {

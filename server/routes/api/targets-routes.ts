@@ -57,7 +57,6 @@ export function registerTargetRoutes(app: FastifyInstance, s: Services, access: 
     if (!target) throw new GatehouseError('NOT_FOUND', `no target named ${req.params.name.slice(0, 128)}`);
     // The bastion's own target is part of the appliance; it would be recreated at the next start.
     if (target.kind === 'local' && target.name === LOCAL_TARGET) throw new GatehouseError('BAD_REQUEST', 'the local target is the bastion itself and cannot be deleted');
-    req.audited = true; // removeTarget records target.delete with this request's id
     await s.removeTarget(target, TARGET_DELETED, { actor: a.user.email, source: sourceOf(req), requestId: req.id });
     return reply.code(204).send();
   });

@@ -26,7 +26,7 @@ function deps(): RemovalDeps {
     list: () => live,
     closeTarget: (id: string, reason: string) => live.filter((c) => c.spec.target.id === id).forEach((c) => c.close(reason)),
   } as unknown as SessionBroker;
-  return { store, audit: { emit: (e) => void events.push(e), flush: async () => undefined }, broker, agents: hub, log: () => undefined };
+  return { store, audit: { emit: (e) => void events.push(e), flush: async () => undefined, takeRequest: () => 0 }, broker, agents: hub, log: () => undefined };
 }
 
 function liveConn(id: string, targetId: string) {
