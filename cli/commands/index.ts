@@ -21,6 +21,10 @@ import { closeCommand } from './close/close.command';
 import { closeHandler } from './close/close.handler';
 import { logsCommand } from './logs/logs.command';
 import { logsHandler } from './logs/logs.handler';
+import { requestCommand } from './request/request.command';
+import { requestHandler } from './request/request.handler';
+import { requestsCommand } from './requests/requests.command';
+import { requestsHandler } from './requests/requests.handler';
 import { tunnelCommand } from './tunnel/tunnel.command';
 import { tunnelHandler } from './tunnel/tunnel.handler';
 import { usersCommand } from './users/users.command';
@@ -48,6 +52,8 @@ export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
     bind(closeCommand, closeHandler),
     bind(logsCommand, logsHandler),
     bind(tunnelCommand, tunnelHandler),
+    bind(requestCommand, requestHandler),
+    bind(requestsCommand, requestsHandler),
     bind(usersCommand, usersHandler),
     bind(groupsCommand, groupsHandler),
     bind(policiesCommand, policiesHandler),
@@ -62,8 +68,6 @@ export const NOT_YET: ReadonlyMap<string, string> = new Map([
   ['ssh-proxy', 'gate ssh-proxy %r %h %p'],
   ['generate', 'gate generate ssh-config [--output F]'],
   ['recordings', 'gate recordings ls|play|download|rm ...'],
-  ['request', 'gate request TARGET --user TUSER --action shell|tunnel|copy --reason TEXT [--duration 30m]'],
-  ['requests', 'gate requests ls|approve|deny ...'],
 ]);
 
 export function topLevelHelp(): string {

@@ -10,6 +10,8 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import type {
+  AccessRequestInfo,
+  CreateAccessRequest,
   CommandLogEntry,
   ApiKeyInfo,
   ApplyPoliciesResponse,
@@ -164,6 +166,24 @@ export class ApiClient {
 
   connectionLog(filter: ConnectionLogFilter = {}): Promise<ConnectionLogEntry[]> {
     return this.call('GET', `/api/v1/logs/connections${query(filter)}`);
+  }
+
+  // ---- just-in-time access ----
+
+  createRequest(body: CreateAccessRequest): Promise<AccessRequestInfo> {
+    return this.call('POST', '/api/v1/requests', body);
+  }
+
+  requests(): Promise<AccessRequestInfo[]> {
+    return this.call('GET', '/api/v1/requests');
+  }
+
+  approveRequest(id: string): Promise<AccessRequestInfo> {
+    return this.call('POST', `/api/v1/requests/${seg(id)}/approve`);
+  }
+
+  denyRequest(id: string, reason: string | null): Promise<AccessRequestInfo> {
+    return this.call('POST', `/api/v1/requests/${seg(id)}/deny`, reason ? { reason } : {});
   }
 
   /** The command log: newest first, or with `after` the rows after that id, oldest first. */

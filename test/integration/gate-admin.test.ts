@@ -502,6 +502,47 @@ describe('gate admin and audit verbs against the built service', () => {
     }
   });
 
+  it('request / requests: a developer asks, an approver approves, the developer connects', async () => {
+    const dev = await gateCli();
+    const sre = await gateCli();
+    others.push(dev, sre);
+    await ok(admin, ['users', 'add', 'jdev@example.com', '--group', 'jdev', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    await ok(admin, ['users', 'add', 'jsre@example.com', '--group', 'jsre', '--password-stdin'], { stdin: `${PASSWORD}\n` });
+    const file = await policyFile('jit.yaml', [
+      '- name: jit-local',
+      '  kind: just_in_time',
+      '  subjects: {groups: [jdev]}',
+      '  targets: [local]',
+      '  actions: [shell]',
+      '  targetUsers: [root]',
+      '  approval: manual',
+      '  duration: 1h',
+      '  approvers: {groups: [jsre]}',
+    ].join('\n'));
+    await ok(admin, ['policies', 'apply', '-f', file]);
+    expect((await login(dev, 'jdev@example.com', PASSWORD)).code).toBe(0);
+    expect((await login(sre, 'jsre@example.com', PASSWORD)).code).toBe(0);
+
+    const refused = await dev.run(['connect', 'root@local', '--', 'true']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/you may request it: gate request local --user root --action shell/);
+    expect(await fails(dev, ['request', 'local', '--user', 'root', '--action', 'shell'], 2)).toMatch(/--reason/);
+    const asked = await ok(dev, ['request', 'local', '--user', 'root', '--action', 'shell', '--reason', 'INC-7', '--duration', '20m']);
+    const id = /Request (req_[a-z0-9]{10}) \(shell on local as root for 20m\) is waiting for approval \(policy jit-local\)/.exec(asked.stdout)?.[1];
+    expect(id, asked.stdout).toBeDefined();
+    expect(await fails(dev, ['requests', 'approve', id!])).toMatch(/your own request/);
+    const list = (await ok(sre, ['requests', 'ls'])).stdout.split('\n');
+    expect(list[0]).toMatch(/^\s+ID\s+STATE\s+REQUESTER\s+ACCESS\s+FOR\s+REASON\s+UNTIL$/);
+    expect(list[1]).toMatch(new RegExp(`^\\*\\s+${id}\\s+pending\\s+jdev@example\\.com\\s+shell root@local\\s+20m\\s+INC-7`));
+    expect((await ok(sre, ['requests', 'approve', id!])).stdout).toMatch(new RegExp(`^Request ${id} approved by jsre@example\\.com: shell on local as root for 20m, until .* \\(JIT-[a-z0-9]{8}\\)\\.\\n$`));
+    expect(await fails(sre, ['requests', 'deny', id!])).toMatch(/already approved/);
+    const used = await dev.run(['connect', 'root@local', '--', 'echo', 'jit-ok']);
+    expect(used.code, used.stderr).toBe(0);
+    expect(used.stdout).toBe('jit-ok\n');
+    const mine = await jsonOf<{ id: string; state: string }[]>(dev, ['requests', 'ls']);
+    expect(mine).toEqual([expect.objectContaining({ id, state: 'approved' })]);
+  });
+
   it('login with TOTP: --totp CODE works, without it a clear error, a used code is refused', async () => {
     const dave = await gateCli();
     others.push(dave);
