@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { GatehouseError } from '../protocol/errors';
 import { loadConfig, type Config } from './config';
 import { createServices } from './services';
+import { checkSlackTokens } from './jit/slack-check';
 import { buildApp } from './app';
 import { openStore } from './store/store';
 import { createUser, ensureInitialized } from './bootstrap';
@@ -185,7 +186,13 @@ async function check(args: string[]): Promise<number> {
   await store.close();
   process.stdout.write('database: ok\n');
   if (config.tls.enabled) process.stdout.write(`tls: ok (${(await loadTls(config.dataDir, config.tls.cert, config.tls.key)).fingerprint})\n`);
-  process.stdout.write(config.slack.botToken ? 'slack: configured (token check not available in this version)\n' : 'slack: off\n');
+  if (!config.slack.botToken || !config.slack.appToken) {
+    process.stdout.write(config.slack.botToken || config.slack.appToken ? 'slack: off (set both slack.bot_token and slack.app_token)\n' : 'slack: off\n');
+    return 0;
+  }
+  const problem = await checkSlackTokens(config.slack);
+  if (problem) throw new GatehouseError('BAD_REQUEST', `slack: ${problem}`);
+  process.stdout.write('slack: ok (both tokens accepted)\n');
   return 0;
 }
 

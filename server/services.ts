@@ -25,6 +25,7 @@ import { createAsciicastSink } from '../recorder/asciicast-sink';
 import { recoverAfterCrash } from './recovery';
 import { commandLogTaps } from './commands/command-log';
 import { createJitService, type JitService } from './jit/jit-service';
+import { startSlack, type SlackApp } from './jit/slack-app';
 
 export interface Services {
   config: Readonly<Config>;
@@ -41,6 +42,8 @@ export interface Services {
   log(msg: string): void;
   /** Just-in-time requests and grants (jit/jit-service.ts). */
   jit: JitService;
+  /** The Slack app when configured (jit/slack-app.ts). */
+  slack: SlackApp | null;
   /** Deletes a target: closes its live connections and its agent link, then the row (target-removal.ts). */
   removeTarget(target: TargetRow, reason: string, ctx: AuditContext): Promise<number>;
   close(): Promise<void>;
@@ -150,8 +153,10 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
     log,
     removeTarget: (target, reason, ctx) => removeTarget(services, target, reason, ctx),
     jit: null as unknown as JitService, // set just below: it needs the finished services
+    slack: null,
     async close() {
       clearInterval(sweeper);
+      await slack?.stop();
       await services.jit.stop();
       await sweeping;
       await broker.closeAll('service stopping');
@@ -164,6 +169,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
 
   services.jit = createJitService(services);
   services.jit.start();
+  // Slack is optional and outside the machine: it never delays the start nor stops the service.
+  const slack = startSlack(services);
+  services.slack = slack;
 
   // Offline removal (environments.offline_removal_seconds) and last_seen_at of online agents.
   let sweeping: Promise<unknown> = Promise.resolve();
