@@ -9,6 +9,7 @@ import { renderNav } from './nav';
 import { accountPage } from './pages/account-page';
 import { adminOnly } from './pages/admin-layout';
 import { apiKeysPage } from './pages/api-keys-page';
+import { commandsLogPage } from './pages/commands-log-page';
 import { connectionLogPage } from './pages/connection-log-page';
 import { connectionsPage } from './pages/connections-page';
 import { eventsLogPage } from './pages/events-log-page';
@@ -35,6 +36,7 @@ const routes: Route[] = [
   { pattern: '/recordings/:id', page: playerPage, section: 'recordings' },
   { pattern: '/logs', page: () => navigate('/logs/connections'), section: 'logs' },
   { pattern: '/logs/connections', page: connectionLogPage, section: 'logs' },
+  { pattern: '/logs/commands', page: commandsLogPage, section: 'logs' },
   { pattern: '/logs/events', page: eventsLogPage, section: 'logs' },
   { pattern: '/account', page: accountPage, section: 'account' },
   // Admin pages: linked from the nav for admins only; anyone else who comes here is told so.
