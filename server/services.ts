@@ -22,6 +22,7 @@ import { removeTarget, sweepAgentTargets } from './targets/target-removal';
 import type { TargetRow } from './store/targets-repo';
 import type { AuditContext } from './audit/types';
 import { createAsciicastSink } from '../recorder/asciicast-sink';
+import { onlcrTap } from '../recorder/onlcr-tap';
 import { recoverAfterCrash } from './recovery';
 import { commandLogTaps } from './commands/command-log';
 import { createJitService, type JitService } from './jit/jit-service';
@@ -104,7 +105,9 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
           { actor: 'system', source: null },
         );
       };
-      return [sink, ...commandLogTaps({ commands: store.commands, spec, startedAt: ctx.startedAt, size: ctx.size, recording: sink, detector: null })];
+      // A command without a pty wrote bare "\n": record it as a terminal would have shown it.
+      const recording = spec.request.kind === 'exec' && !spec.request.pty ? onlcrTap(sink) : sink;
+      return [recording, ...commandLogTaps({ commands: store.commands, spec, startedAt: ctx.startedAt, size: ctx.size, recording: sink, detector: null })];
     },
     onState(id, change) {
       const done =
