@@ -28,10 +28,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startInProcess(): Promise<TestServer> {
+/** `config`: extra configuration keys, as flags (`'slack.bot_token': 'xoxb-…'`). */
+export async function startInProcess(opts: { config?: Record<string, string | boolean> } = {}): Promise<TestServer> {
   if (!existsSync(GATEHOUSE_BIN)) throw new Error('dist/gatehouse.js is missing: run `npm run build` (npm test does)');
   const dataDir = mkdtempSync(join(tmpdir(), 'gh-it-'));
-  const config = loadConfig({ configFile: '/dev/null', env: {}, flags: { data_dir: dataDir, listen: '127.0.0.1:0', ssh_listen: 'off', 'tls.enabled': false } });
+  const config = loadConfig({ configFile: '/dev/null', env: {}, flags: { data_dir: dataDir, listen: '127.0.0.1:0', ssh_listen: 'off', 'tls.enabled': false, ...opts.config } });
   const logs: string[] = [];
   const services = await createServices(config, {
     localAgentCommand: [process.execPath, GATEHOUSE_BIN, 'agent', '--stdio'],
