@@ -311,6 +311,8 @@ export interface AccessRequestInfo {
   expiresAt: string;
   /** The `JIT-…` policy of an approved request. */
   grantPolicy: string | null;
+  /** An approved request whose grant has ended (expired, its policy deleted). */
+  grantEnded: boolean;
   /** Whether the caller may approve or deny it now. */
   canDecide: boolean;
 }

@@ -19,6 +19,7 @@ import { passwordPage } from './pages/password-page';
 import { playerPage } from './pages/player-page';
 import { policiesPage } from './pages/policies-page';
 import { recordingsPage } from './pages/recordings-page';
+import { requestsPage } from './pages/requests-page';
 import { targetsAdminPage } from './pages/targets-admin-page';
 import { targetsPage } from './pages/targets-page';
 import { terminalPage } from './pages/terminal-page';
@@ -32,6 +33,7 @@ const routes: Route[] = [
   { pattern: '/targets', page: targetsPage, section: 'targets' },
   { pattern: '/terminal/:connectionId', page: terminalPage, section: 'connections' },
   { pattern: '/connections', page: connectionsPage, section: 'connections' },
+  { pattern: '/requests', page: requestsPage, section: 'requests' },
   { pattern: '/recordings', page: recordingsPage, section: 'recordings' },
   { pattern: '/recordings/:id', page: playerPage, section: 'recordings' },
   { pattern: '/logs', page: () => navigate('/logs/connections'), section: 'logs' },

@@ -22,6 +22,8 @@ export function renderNav(el: HTMLElement, opts: NavOptions): void {
     : [
         link('targets', '#/targets', 'Targets'),
         link('connections', '#/connections', 'Connections'),
+        // Just-in-time access: anyone may ask (what they may ask for is the server's answer).
+        link('requests', '#/requests', 'Requests'),
         link('recordings', '#/recordings', 'Recordings'),
         link('logs', '#/logs/connections', 'Logs'),
         // Admin pages exist for everyone's router, but only admins are shown the way in.

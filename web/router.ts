@@ -23,7 +23,7 @@ export interface Route {
   section?: Section;
 }
 
-export type Section = 'targets' | 'connections' | 'recordings' | 'logs' | 'admin' | 'account';
+export type Section = 'targets' | 'connections' | 'requests' | 'recordings' | 'logs' | 'admin' | 'account';
 
 export interface Match {
   route: Route;

@@ -95,6 +95,7 @@ export function createJitService(s: Services) {
       decisionReason: row.decision_reason,
       expiresAt: row.expires_at,
       grantPolicy: row.grant_policy,
+      grantEnded: row.grant_ended === 1,
       canDecide,
     };
   }
@@ -230,7 +231,12 @@ export function createJitService(s: Services) {
       const subject = subjectOf(a);
       const out: RequestableTarget[] = [];
       for (const t of await s.store.targets.list()) {
-        const options = requestableOn(policies, subject, { id: t.id, name: t.name, environment: t.environment, kind: t.kind }, durationSeconds);
+        const facts = { id: t.id, name: t.name, environment: t.environment, kind: t.kind };
+        const now = Date.now();
+        // What the caller already holds (standing or a live grant) is not offered: asking would be refused.
+        const options = requestableOn(policies, subject, facts, durationSeconds).filter(
+          (o) => decide(policies, { subject, target: facts, action: o.action, targetUser: o.targetUser, now }).effect !== 'allow',
+        );
         if (options.length === 0) continue;
         const grouped = new Map<string, RequestableTarget['options'][number]>();
         for (const o of options) {

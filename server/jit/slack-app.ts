@@ -14,6 +14,12 @@
  *   an approver of that request, changes nothing, is told so ephemerally, and it is audited.
  * - Tokens are never logged. Slack being unreachable never stops the service: the socket is
  *   retried with backoff forever, and web/CLI approvals keep working.
+ * - The SDK's own reconnect is off: in @slack/socket-mode 3.1 it can reject promises nobody
+ *   holds (a disconnect during a reconnect; an auth error while reconnecting), which would
+ *   crash the process. This file supervises instead: every `disconnected` (a `disconnect`
+ *   message from Slack, a dropped socket) starts a fresh connection with backoff.
+ * - Replies to a slash command or to a click on an ephemeral message go to its `response_url`:
+ *   the bot need not be a member of the channel the command was typed in.
  */
 import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { SocketModeClient } from '@slack/socket-mode';
@@ -76,9 +82,8 @@ export function startSlack(s: Services): SlackApp | null {
   const socket = new SocketModeClient({
     appToken: cfg.appToken,
     logger,
-    // Reconnects after a `disconnect` message or a dropped socket are the client's own; its
-    // first start is retried by `connectForever` below.
-    autoReconnectEnabled: true,
+    autoReconnectEnabled: false,
+    // A fresh object: the client writes into it.
     clientOptions: { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 0 } },
   });
   const seen = new Set<string>();
@@ -116,9 +121,23 @@ export function startSlack(s: Services): SlackApp | null {
 
   const ctx = (actor: string | null) => ({ actor, source: 'slack' });
 
-  async function ephemeral(channel: string | undefined, user: string, text: string): Promise<void> {
-    if (!channel) return;
-    await web.chat.postEphemeral({ channel, user, text }).catch((e: Error) => s.log(`slack: could not answer ${user}: ${e.message}`));
+  /** Answers one person privately: through the interaction's response_url when it has one. */
+  async function ephemeral(where: { responseUrl?: string; channel?: string }, user: string, text: string, blocks?: unknown[]): Promise<void> {
+    try {
+      if (where.responseUrl) {
+        const r = await fetch(where.responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text, ...(blocks ? { blocks } : {}) }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!r.ok) throw new Error(`response_url answered ${r.status}`);
+      } else if (where.channel) {
+        await web.chat.postEphemeral({ channel: where.channel, user, text, ...(blocks ? { blocks: blocks as never } : {}) });
+      }
+    } catch (e) {
+      s.log(`slack: could not answer ${user}: ${(e as Error).message}`);
+    }
   }
 
   async function dm(email: string, text: string, blocks?: unknown[]): Promise<Announcement | null> {
@@ -176,15 +195,16 @@ export function startSlack(s: Services): SlackApp | null {
     if (!firstTime(e.envelope_id)) return void (await e.ack());
     const arg = String(b.text ?? '').trim().toLowerCase();
     if (arg === 'help') return void (await e.ack({ response_type: 'ephemeral', text: helpText(cfg.command) }));
-    // The listing needs lookups; ack now, answer ephemerally.
+    // The listing needs lookups; ack now, answer through the response_url.
     await e.ack();
+    const where = { responseUrl: b.response_url, channel: b.channel_id };
     const who = await gatehouseUser(b.user_id);
     if (!who.row) {
       s.audit.emit({ type: 'slack.event', v: 1, outcome: 'denied', what: 'slash command', slackUser: b.user_id, reason: 'no Gatehouse account for this Slack user' }, ctx(who.email));
-      return ephemeral(b.channel_id, b.user_id, `No Gatehouse account has the email of your Slack profile (${who.email ?? 'none'}).`);
+      return ephemeral(where, b.user_id, `No Gatehouse account has the email of your Slack profile (${who.email ?? 'none'}).`);
     }
     const list = await s.jit.requestable(await authOf(who.row));
-    await web.chat.postEphemeral({ channel: b.channel_id, user: b.user_id, text: 'Targets you may request', blocks: requestableBlocks(list) as never });
+    await ephemeral(where, b.user_id, 'Targets you may request', requestableBlocks(list));
   }
 
   function valuesOf(view: Record<string, any>): Record<string, string> {
@@ -204,7 +224,7 @@ export function startSlack(s: Services): SlackApp | null {
     if (b.type !== 'block_actions') return;
     const action = b.actions?.[0] as { action_id?: string; value?: string } | undefined;
     const slackUser: string = b.user?.id;
-    const where: string | undefined = b.channel?.id ?? b.container?.channel_id;
+    const where = { responseUrl: b.response_url as string | undefined, channel: (b.channel?.id ?? b.container?.channel_id) as string | undefined };
     const who = await gatehouseUser(slackUser);
     if (!who.row) {
       s.audit.emit({ type: 'slack.event', v: 1, outcome: 'denied', what: action?.action_id ?? 'click', slackUser, reason: 'no Gatehouse account for this Slack user' }, ctx(who.email));
@@ -282,6 +302,10 @@ export function startSlack(s: Services): SlackApp | null {
   socket.on('slash_commands', guard('slash command', onSlash));
   socket.on('interactive', guard('interaction', onInteractive));
   socket.on('connected', () => resolveConnected());
+  // Our own reconnect (see the header): a fresh start after any disconnect we did not ask for.
+  socket.on('disconnected', () => {
+    if (!stopped && !connecting) void connectForever();
+  });
 
   // ---- start: the audit channel, then the socket, retried forever ---------------------------
 
@@ -302,19 +326,26 @@ export function startSlack(s: Services): SlackApp | null {
     if (ids.length) await web.conversations.invite({ channel: id, users: ids.join(',') }).catch(() => undefined); // already_in_channel
   }
 
+  let connecting = false;
   async function connectForever(): Promise<void> {
+    connecting = true;
     let wait = 1000;
-    while (!stopped) {
-      try {
-        if (!auditChannel) await ensureAuditChannel();
-        await socket.start();
-        return;
-      } catch (e) {
-        if (stopped) return;
-        s.log(`slack: cannot connect (${(e as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
-        await new Promise((r) => setTimeout(r, wait).unref());
-        wait = Math.min(MAX_BACKOFF_MS, wait * 2);
+    try {
+      while (!stopped) {
+        try {
+          if (!auditChannel) await ensureAuditChannel();
+          await socket.start();
+          return;
+        } catch (e) {
+          if (stopped) return;
+          const why = (e as { data?: { error?: string } } | undefined)?.data?.error ?? (e as Error | undefined)?.message ?? 'unknown error';
+          s.log(`slack: cannot connect (${why}); retrying in ${Math.round(wait / 1000)} s`);
+          await new Promise((r) => setTimeout(r, wait).unref());
+          wait = Math.min(MAX_BACKOFF_MS, wait * 2);
+        }
       }
+    } finally {
+      connecting = false;
     }
   }
   void connectForever();
@@ -323,7 +354,8 @@ export function startSlack(s: Services): SlackApp | null {
     connected,
     async stop() {
       stopped = true;
-      await socket.disconnect().catch(() => undefined);
+      // The client's disconnect can take seconds (it waits for its pong watchdog): bounded.
+      await Promise.race([socket.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     },
   };
 }

@@ -66,7 +66,7 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
     await page.waitForURL(/#\/password$/);
     await changePassword(page, server.password!, ADMIN_PASSWORD);
     const nav = await page.locator('.topbar nav a').allTextContents();
-    expect(nav).toEqual(['Targets', 'Connections', 'Recordings', 'Logs', 'Admin']);
+    expect(nav).toEqual(['Targets', 'Connections', 'Requests', 'Recordings', 'Logs', 'Admin']);
   });
 
   it('adds a group on the Groups page', async () => {
@@ -257,7 +257,7 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
     await userPage.waitForURL(/#\/password$/);
     await changePassword(userPage, oneTimePassword, USER_PASSWORD);
     const nav = (await userPage.locator('.topbar nav a').allTextContents()).map((t) => t.trim());
-    expect(nav).toEqual(['Targets', 'Connections', 'Recordings', 'Logs']);
+    expect(nav).toEqual(['Targets', 'Connections', 'Requests', 'Recordings', 'Logs']);
     expect(await userPage.locator('.topbar a[href^="#/admin"]').count()).toBe(0);
 
     const adminCalls: string[] = [];

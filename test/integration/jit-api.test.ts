@@ -60,7 +60,7 @@ describe('just-in-time requests', () => {
     expect(again.json.error.message).toMatch(/still pending/);
 
     expect((await dev.call('POST', `/api/v1/requests/${r.json.id}/approve`)).json.error.message).toMatch(/your own request/);
-    expect((await other.call('POST', `/api/v1/requests/${r.json.id}/approve`)).status).toBe(403);
+    expect((await other.call('POST', `/api/v1/requests/${r.json.id}/approve`)).status).toBe(404);
     expect((await other.call('GET', `/api/v1/requests/${r.json.id}`)).status).toBe(404);
     expect((await sre.call('GET', '/api/v1/requests')).json.map((x: any) => [x.id, x.canDecide])).toEqual([[r.json.id, true]]);
 

@@ -1,5 +1,9 @@
-/** #/targets — the targets this user may use, with one Connect button per allowed target user. */
-import type { ConnectionInfo, CreateConnectionRequest, TargetInfo } from '../../protocol/api-types';
+/**
+ * #/targets — the targets this user may use, with one Connect button per allowed target user,
+ * and a "Request access" link (to #/requests) where a just-in-time policy lets the user ask for
+ * access they do not have yet, including on targets they cannot see otherwise.
+ */
+import type { ConnectionInfo, CreateConnectionRequest, RequestableTarget, TargetInfo } from '../../protocol/api-types';
 import { api, errorMessage } from '../api-client';
 import { h } from '../dom';
 import { errorLine } from '../forms';
@@ -11,9 +15,17 @@ export async function targetsPage({ main, signal }: PageContext): Promise<void> 
   const section = h('section', { class: 'page', 'aria-labelledby': 'targets-title' }, h('h1', { id: 'targets-title' }, 'Targets'), error.el);
   main.append(section);
 
-  const targets = await api<TargetInfo[]>('GET', '/targets');
+  const [targets, requestable] = await Promise.all([
+    api<TargetInfo[]>('GET', '/targets'),
+    // Only a hint: if it fails, the page is the same as without just-in-time policies.
+    api<RequestableTarget[]>('GET', '/requestable').catch(() => [] as RequestableTarget[]),
+  ]);
   if (signal.aborted) return;
-  if (targets.length === 0) {
+  const requestableBy = new Map(requestable.map((r) => [r.target, r]));
+  const listed = new Set(targets.map((t) => t.name));
+  // Requestable targets the user cannot see yet: a row with the link and nothing else known.
+  const onlyRequestable = requestable.filter((r) => !listed.has(r.target)).sort((a, b) => a.environment.localeCompare(b.environment) || a.target.localeCompare(b.target));
+  if (targets.length === 0 && onlyRequestable.length === 0) {
     section.append(h('p', { class: 'empty' }, 'No targets are available to you yet. Ask an administrator for access.'));
     return;
   }
@@ -44,9 +56,22 @@ export async function targetsPage({ main, signal }: PageContext): Promise<void> 
       h('td', {}, t.kind),
       h('td', {}, t.environment),
       h('td', {}, statusBadge(t)),
-      h('td', { class: 'actions' }, connectButtons(t, connect)),
+      h('td', { class: 'actions' }, connectButtons(t, connect), requestLink(t, requestableBy.get(t.name))),
     ),
   );
+  for (const r of onlyRequestable) {
+    rows.push(
+      h(
+        'tr',
+        { 'data-target': r.target, 'data-status': 'unknown', class: 'row-requestable' },
+        h('th', { scope: 'row' }, h('span', { class: 'target-name' }, r.target)),
+        h('td', {}, h('span', { class: 'muted' }, '—')),
+        h('td', {}, r.environment),
+        h('td', {}, h('span', { class: 'badge badge-muted' }, 'no access')),
+        h('td', { class: 'actions' }, requestLink(null, r)),
+      ),
+    );
+  }
   section.append(
     h(
       'table',
@@ -82,6 +107,28 @@ function connectButtons(
       b.addEventListener('click', () => connect(b, t, user));
       return b;
     }),
+  );
+}
+
+/**
+ * "Request access" when the policy lets the user ask for something not held now (an action and
+ * target user pair). TargetInfo lists actions and users separately, so "held" is the pair of
+ * both being listed; the server has the last word on the Requests page.
+ */
+function requestLink(t: TargetInfo | null, r: RequestableTarget | undefined): HTMLElement | null {
+  if (!r) return null;
+  const held = (action: string, user: string) => !!t && t.actions.includes(action as TargetInfo['actions'][number]) && t.targetUsers.includes(user);
+  const missing = r.options.flatMap((o) => o.targetUsers.filter((u) => !held(o.action, u)).map((u) => `${o.action} as ${u}`));
+  if (missing.length === 0) return null;
+  return h(
+    'a',
+    {
+      class: 'button button-small request-access',
+      href: `#/requests?target=${encodeURIComponent(r.target)}`,
+      title: `You may request ${missing.join(', ')} on ${r.target}`,
+    },
+    'Request access',
+    h('span', { class: 'visually-hidden' }, ` to ${r.target}`),
   );
 }
 

@@ -30,7 +30,7 @@ export function registerRequestRoutes(app: FastifyInstance, s: Services): void {
             target: { type: 'string', pattern: NAME_PATTERN },
             targetUser: { type: 'string', minLength: 1, maxLength: 32 },
             action: { type: 'string', enum: ['shell', 'tunnel', 'copy'] },
-            reason: { type: 'string', maxLength: 2000 },
+            reason: { type: 'string', maxLength: 500 },
             duration: { type: 'string', maxLength: 16 },
           },
         },
@@ -48,6 +48,7 @@ export function registerRequestRoutes(app: FastifyInstance, s: Services): void {
 
   app.post('/api/v1/requests/:id/approve', { schema: { params: idParams } }, async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const a = requireSession(req);
+    await s.jit.get(a, req.params.id); // a request the caller may not see answers 404
     const d = await s.jit.approve(req.params.id, { kind: 'user', user: a.user, groups: a.groups }, 'api', ctxOf(req));
     return reply.code(d.changed ? 200 : 409).send(d.changed ? d.request : { error: { code: 'CONFLICT', message: `the request is already ${d.request.state}` } });
   });
@@ -57,6 +58,7 @@ export function registerRequestRoutes(app: FastifyInstance, s: Services): void {
     { schema: { params: idParams, body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } } },
     async (req: FastifyRequest<{ Params: { id: string }; Body: { reason?: string } | undefined }>, reply) => {
       const a = requireSession(req);
+      await s.jit.get(a, req.params.id); // a request the caller may not see answers 404
       const d = await s.jit.deny(req.params.id, { kind: 'user', user: a.user, groups: a.groups }, req.body?.reason ?? null, 'api', ctxOf(req));
       return reply.code(d.changed ? 200 : 409).send(d.changed ? d.request : { error: { code: 'CONFLICT', message: `the request is already ${d.request.state}` } });
     },
