@@ -119,6 +119,17 @@ describe('just-in-time requests', () => {
     expect(expired[0]).toMatchObject({ details: { what: 'grant', grantPolicy: r.json.grantPolicy } });
   });
 
+  it('a pending request nobody answers lapses, and can then be asked again', async () => {
+    const dev = await user('dev3@example.com', ['dev']);
+    const r = await dev.call('POST', '/api/v1/requests', { target: 'local', targetUser: TUSER, action: 'shell', reason: 'waiting' });
+    expect(Date.parse(r.json.expiresAt) - Date.now()).toBeGreaterThan(3500_000); // an hour to answer
+    await s.services.store.db.run("UPDATE access_requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?", [r.json.id]);
+    await s.services.jit.sweep();
+    expect((await admin('GET', `/api/v1/requests/${r.json.id}`)).json).toMatchObject({ state: 'expired', decisionReason: 'nobody answered in time' });
+    expect((await admin('GET', `/api/v1/logs/events?type=jit.expire&grep=${r.json.id}`)).json[0].details).toMatchObject({ what: 'request' });
+    expect((await dev.call('POST', `/api/v1/requests`, { target: 'local', targetUser: TUSER, action: 'shell', reason: 'again' })).status).toBe(201);
+  });
+
   it('nobody requests access they already have, and API keys cannot request', async () => {
     const r = await admin('POST', '/api/v1/requests', { target: 'local', targetUser: 'root', action: 'shell', reason: 'x' });
     expect(r.status).toBe(409);

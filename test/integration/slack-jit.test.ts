@@ -133,7 +133,8 @@ describe('JIT through Slack', () => {
     for (const approver of [people.sre, people.sre2]) {
       const updated = await slack.waitFor(() => slack.dmsTo(approver).find((m) => m.text.includes('Approved by sre@example.com')), 5000, 'the updated DM');
       expect(buttonsOf(updated)).toEqual([]);
-      expect(slack.reactionsOn(updated.channel, updated.ts).map((x) => x.name)).toContain('white_check_mark');
+      // The reaction follows the update (two calls): wait for it rather than race it.
+      await slack.waitFor(() => slack.reactionsOn(updated.channel, updated.ts).some((x) => x.name === 'white_check_mark'), 5000, 'the ✅ reaction');
     }
     expect(await slack.waitFor(() => slack.dmsTo(people.dev).find((m) => /Approved by sre@example\.com/.test(m.text)), 5000, 'the requester told')).toBeTruthy();
     const log = await slack.waitFor(() => slack.messagesIn('gatehouse-jit-log').find((m) => m.text.includes(requestId)), 5000, 'the audit channel entry');
@@ -174,7 +175,7 @@ describe('JIT through Slack', () => {
     await slack.clickButton(people.sre2, dm, 'gh_deny', id).waitForAck();
     await slack.waitFor(async () => (await admin('GET', `/api/v1/requests/${id}`)).json.state === 'denied', 5000, 'the denial');
     const updated = await slack.waitFor(() => slack.dmsTo(people.sre).find((m) => m.text.includes('Denied by sre2@example.com')), 5000, 'updated');
-    expect(slack.reactionsOn(updated.channel, updated.ts).map((x) => x.name)).toContain('x');
+    await slack.waitFor(() => slack.reactionsOn(updated.channel, updated.ts).some((x) => x.name === 'x'), 5000, 'the ❌ reaction');
     expect(await slack.waitFor(() => slack.dmsTo(people.dev).find((m) => m.text.includes(id) && /Denied/.test(m.text)), 5000, 'told')).toBeTruthy();
     expect((await api(s, (await apiLogin(s.url, 'dev@example.com', PASSWORD)).token)('POST', '/api/v1/connections', { target: 'local', targetUser: TUSER })).status).toBe(403);
   });
@@ -186,6 +187,14 @@ describe('JIT through Slack', () => {
     const dm = await slack.waitFor(() => slack.dmsTo(people.auto).find((m) => /approved automatically/.test(m.text)), 5000, 'the confirmation');
     expect(dm.text).toMatch(/shell on local as ghslacktest/);
     expect((await admin('GET', '/api/v1/requests')).json.find((x: any) => x.requester === 'auto@example.com')).toMatchObject({ state: 'approved', decidedBy: 'auto' });
+  });
+
+  it('a dropped socket is reconnected and the next command is answered', async () => {
+    const before = slack.connections().length;
+    slack.dropSocket();
+    await slack.waitFor(() => slack.connections().length > before && slack.connections().some((c) => c.open), 15_000, 'a reconnect');
+    const help = slack.slashCommand(people.dev, 'help');
+    expect((await help.waitForAck(5000)).withinDeadline).toBe(true);
   });
 
   it('acknowledged every envelope within 3 s', () => {
