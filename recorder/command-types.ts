@@ -27,4 +27,6 @@ export interface CommandDetectorOptions {
    * shell integration), or null when the shell is not instrumented.
    */
   markerNonce?: string | null;
+  /** Diagnostics (a marker that disagrees with the screen, …); tests and debugging only. */
+  debug?(message: string): void;
 }

@@ -23,6 +23,7 @@ import type { TargetRow } from './store/targets-repo';
 import type { AuditContext } from './audit/types';
 import { createAsciicastSink } from '../recorder/asciicast-sink';
 import { onlcrTap } from '../recorder/onlcr-tap';
+import { createCommandDetector } from '../recorder/command-detector';
 import { recoverAfterCrash } from './recovery';
 import { commandLogTaps } from './commands/command-log';
 import { createJitService, type JitService } from './jit/jit-service';
@@ -107,7 +108,8 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       };
       // A command without a pty wrote bare "\n": record it as a terminal would have shown it.
       const recording = spec.request.kind === 'exec' && !spec.request.pty ? onlcrTap(sink) : sink;
-      return [recording, ...commandLogTaps({ commands: store.commands, spec, startedAt: ctx.startedAt, size: ctx.size, recording: sink, detector: null })];
+      const markerNonce = spec.request.kind === 'shell' ? (spec.request.markerNonce ?? null) : null;
+      return [recording, ...commandLogTaps({ commands: store.commands, spec, startedAt: ctx.startedAt, size: ctx.size, recording: sink, detector: createCommandDetector, markerNonce })];
     },
     onState(id, change) {
       const done =

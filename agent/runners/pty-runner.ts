@@ -8,9 +8,10 @@
 import * as nodePty from 'node-pty';
 import type { TermSpec } from '../../protocol/agent-frames';
 import { buildLaunch, KILL_GRACE_MS, resolveUser, signalName, type AgentIdentity, type Runner, type RunnerSink, type StartResult } from './runner';
+import { prepareShellIntegration } from './shell-integration';
 
 export type PtySpec =
-  | { kind: 'shell'; targetUser: string; pty: TermSpec; lang?: string }
+  | { kind: 'shell'; targetUser: string; pty: TermSpec; lang?: string; markerNonce?: string }
   | { kind: 'exec'; targetUser: string; command: string; pty: TermSpec; lang?: string };
 
 const DEFAULT_LANG = 'C.UTF-8';
@@ -20,8 +21,15 @@ export async function startPty(spec: PtySpec, who: AgentIdentity, sink: RunnerSi
   const u = await resolveUser(spec.targetUser, who);
   if (!u.ok) return u;
   const shell = u.user.shell;
+  // Command-log markers (issue 5): an init file for bash, an output filter for any shell.
+  let integration;
+  try {
+    integration = spec.kind === 'shell' ? await prepareShellIntegration(shell, spec.markerNonce, u.user, who) : null;
+  } catch (e) {
+    return { ok: false, code: 'SPAWN_FAILED', message: `cannot prepare the shell: ${(e as Error).message}` };
+  }
   // `-l` rather than argv[0] "-bash": env(1) cannot set argv[0], and every common shell honours -l.
-  const argv = spec.kind === 'shell' ? [shell, '-l'] : [shell, '-c', spec.command];
+  const argv = spec.kind === 'shell' ? (integration?.argv ?? [shell, '-l']) : [shell, '-c', spec.command];
   const launch = await buildLaunch(u.user, who, argv, { TERM: spec.pty.term, LANG: spec.lang ?? DEFAULT_LANG });
   let pty: nodePty.IPty;
   try {
@@ -35,9 +43,10 @@ export async function startPty(spec: PtySpec, who: AgentIdentity, sink: RunnerSi
       encoding: null,
     });
   } catch (e) {
+    integration?.dispose();
     return { ok: false, code: 'SPAWN_FAILED', message: `cannot start a pty: ${(e as Error).message}` };
   }
-  return { ok: true, runner: new PtyRunner(pty, sink, shell) };
+  return { ok: true, runner: new PtyRunner(pty, integration ? integration.wrapSink(sink) : sink, shell) };
 }
 
 class PtyRunner implements Runner {

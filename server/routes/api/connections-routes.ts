@@ -3,7 +3,7 @@
  * `/ws/connections/:id`), listed, and closed. Another user's connection is invisible (404).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../../protocol/errors';
 import type { ConnectionInfo, CreateConnectionRequest } from '../../../protocol/api-types';
 import { MAX_TERM_COLS, MAX_TERM_ROWS } from '../../../protocol/terminal-messages';
@@ -83,7 +83,9 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
         target: { id: allowed.target.id, name: allowed.target.name, kind: allowed.target.kind },
         request:
           command === undefined
-            ? { kind: 'shell', targetUser: permit.targetUser, size, term, lang: 'C.UTF-8' }
+            ? // A fresh secret per shell for the agent's shell integration (exact command logging);
+              // it lives only in this request and the agent's rc file, never in a row or a log.
+              { kind: 'shell', targetUser: permit.targetUser, size, term, lang: 'C.UTF-8', markerNonce: randomBytes(32).toString('base64url') }
             : { kind: 'exec', targetUser: permit.targetUser, command, ...(pty ? { pty: { size, term } } : {}), lang: 'C.UTF-8' },
       });
       auditCall(s, req, { type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target, targetUser: permit.targetUser });
