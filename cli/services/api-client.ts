@@ -72,6 +72,8 @@ export interface EventLogFilter {
   until?: string;
   grep?: string;
   limit?: string;
+  /** Rows after this id, oldest first (follow). */
+  after?: string;
 }
 
 /** `?k=v&…` of the filter's non-empty values, or ''. */

@@ -24,6 +24,8 @@ export interface EventQuery {
   /** Case-insensitive substring of type, actor, object or details. */
   grep?: string;
   requestId?: string;
+  /** Only rows with id greater than this, oldest first (`--follow`). */
+  afterId?: number;
   limit?: number;
 }
 
@@ -42,12 +44,13 @@ export function eventsRepo(db: Queryable) {
       if (q.since) (where.push('at >= ?'), params.push(q.since));
       if (q.until) (where.push('at <= ?'), params.push(q.until));
       if (q.requestId) (where.push('request_id = ?'), params.push(q.requestId));
+      if (q.afterId !== undefined) (where.push('id > ?'), params.push(q.afterId));
       if (q.grep) {
         const like = `%${escapeLike(q.grep)}%`;
         where.push("(type LIKE ? ESCAPE '\\' OR actor LIKE ? ESCAPE '\\' OR object LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\')");
         params.push(like, like, like, like);
       }
-      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${q.afterId !== undefined ? 'ASC' : 'DESC'} LIMIT ?`;
       return db.all<EventRow>(sql, [...params, q.limit ?? 1000]);
     },
   };

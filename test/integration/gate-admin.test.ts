@@ -543,6 +543,21 @@ describe('gate admin and audit verbs against the built service', () => {
     expect(mine).toEqual([expect.objectContaining({ id, state: 'approved' })]);
   });
 
+  it('logs events --follow prints new events as they happen', async () => {
+    const follow = admin.start(['logs', 'events', '--follow', '--json', '--type', 'group.create', '--since', '1s']);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await ok(admin, ['groups', 'add', 'followed-group']);
+      const end = Date.now() + 10_000;
+      while (!follow.output().stdout.includes('followed-group') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      const line = JSON.parse(follow.output().stdout.trim().split('\n').at(-1)!) as EventLogEntry;
+      expect(line).toMatchObject({ type: 'group.create', object: 'followed-group', actor: 'admin@localhost' });
+    } finally {
+      follow.child.kill('SIGINT');
+      await follow.exited.catch(() => undefined);
+    }
+  });
+
   it('login with TOTP: --totp CODE works, without it a clear error, a used code is refused', async () => {
     const dave = await gateCli();
     others.push(dave);

@@ -39,7 +39,7 @@ const options = {
 const FILTERS: Record<LogKind, readonly (keyof typeof options)[]> = {
   connections: ['user', 'target', 'since', 'until', 'json'],
   commands: ['user', 'target', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
-  events: ['user', 'type', 'outcome', 'since', 'until', 'grep', 'limit', 'json'],
+  events: ['user', 'type', 'outcome', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
 };
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -81,7 +81,7 @@ ${TIME_OPTIONS}
     },
     {
       name: 'events',
-      usage: 'gate logs events [--user EMAIL] [--type T] [--outcome O] [--since TIME] [--until TIME] [--grep TEXT] [--limit N] [--json]',
+      usage: 'gate logs events [--user EMAIL] [--type T] [--outcome O] [--since TIME] [--until TIME] [--grep TEXT] [--limit N] [--json] [--follow]',
       summary: 'the audit log: logins, policy and user changes, keys, denied access; newest first',
       details: `The audit log, newest first: every login (and failed login), change of users, groups,
 policies, keys, targets and environments, every connection opened or denied, with the actor,
@@ -94,7 +94,8 @@ options:
 ${TIME_OPTIONS}
   --grep TEXT       only events mentioning TEXT (object or details)
   --limit N         at most N events
-  --json            print the EventLogEntry objects of the API`,
+  --json            print the EventLogEntry objects of the API (with --follow: one per line)
+  --follow          keep running and print new events as they are logged (oldest first)`,
     },
     {
       name: 'commands',

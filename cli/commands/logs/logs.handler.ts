@@ -37,7 +37,42 @@ async function connectionLog(deps: Deps, api: ApiClient, args: LogsArgs): Promis
   return 0;
 }
 
+const EVENT_HEADER = ['TIME', 'TYPE', 'OUTCOME', 'ACTOR', 'SOURCE', 'OBJECT', 'DETAILS'];
+const eventRows = (entries: EventLogEntry[]) =>
+  entries.map((e) => [localTime(e.at), e.type, e.outcome, e.actor ?? '', e.source ?? '', e.object ?? '', detailsText(e.details ?? {})]);
+
+/**
+ * `--follow`: print what matched (oldest first), then poll for rows after the newest id until
+ * interrupted. Shared by the command and event logs; `fetchAfter` asks for rows after an id.
+ */
+async function follow<T extends { id: number }>(deps: Deps, first: T[], fetchAfter: (id: number) => Promise<T[]>, newestId: () => Promise<number>, line: (e: T) => string): Promise<never> {
+  for (const e of first) deps.stdout.write(`${line(e)}\n`);
+  let last = first.at(-1)?.id ?? (await newestId());
+  for (;;) {
+    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+    const fresh = await fetchAfter(last);
+    for (const e of fresh) deps.stdout.write(`${line(e)}\n`);
+    last = fresh.at(-1)?.id ?? last;
+  }
+}
+
 async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<number> {
+  if (args.follow) {
+    const filter = {
+      ...(args.user ? { user: args.user } : {}),
+      ...(args.type ? { type: args.type } : {}),
+      ...(args.outcome ? { outcome: args.outcome } : {}),
+      ...(args.grep ? { grep: args.grep } : {}),
+    };
+    const first = (await api.eventLog({ ...filter, ...(args.since ? { since: args.since } : {}), limit: String(args.limit ?? 100) })).reverse();
+    return follow(
+      deps,
+      first,
+      (id) => api.eventLog({ ...filter, after: String(id) }),
+      async () => (await api.eventLog({ limit: '1', ...(args.user ? { user: args.user } : {}) }))[0]?.id ?? 0,
+      (e) => (args.json ? JSON.stringify(e) : eventRows([e])[0]!.join('  ')),
+    );
+  }
   const entries: EventLogEntry[] = await api.eventLog({
     ...(args.user ? { user: args.user } : {}),
     ...(args.type ? { type: args.type } : {}),
@@ -55,12 +90,7 @@ async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<num
     deps.stderr.write('No matching events.\n');
     return 0;
   }
-  deps.stdout.write(
-    table(
-      ['TIME', 'TYPE', 'OUTCOME', 'ACTOR', 'SOURCE', 'OBJECT', 'DETAILS'],
-      entries.map((e) => [localTime(e.at), e.type, e.outcome, e.actor ?? '', e.source ?? '', e.object ?? '', detailsText(e.details ?? {})]),
-    ),
-  );
+  deps.stdout.write(table(EVENT_HEADER, eventRows(entries)));
   return 0;
 }
 
@@ -88,22 +118,14 @@ async function commandLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<n
     else deps.stdout.write(table(COMMAND_HEADER, commandRows(entries)));
     return 0;
   }
-  const print = (rows: CommandLogEntry[]) => {
-    for (const e of rows) deps.stdout.write(args.json ? `${JSON.stringify(e)}\n` : `${commandRows([e])[0]!.join('  ')}\n`);
-  };
-  print(entries);
-  let last = entries.at(-1)?.id ?? 0;
-  if (last === 0) {
-    // Nothing matched yet: start from the newest row overall, so only new commands follow.
-    last = (await api.commandLog({ ...filter, limit: '1', grep: '' }))[0]?.id ?? 0;
-  }
-  // Poll until interrupted; the process's SIGINT ends it (exit 130 from main).
-  for (;;) {
-    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-    const fresh = await api.commandLog({ ...filter, after: String(last) });
-    print(fresh);
-    last = fresh.at(-1)?.id ?? last;
-  }
+  // Nothing matched yet: start after the newest row overall, so only new commands follow.
+  return follow(
+    deps,
+    entries,
+    (id) => api.commandLog({ ...filter, after: String(id) }),
+    async () => (await api.commandLog({ ...filter, limit: '1', grep: '' }))[0]?.id ?? 0,
+    (e) => (args.json ? JSON.stringify(e) : commandRows([e])[0]!.join('  ')),
+  );
 }
 
 export async function logsHandler(deps: Deps, args: LogsArgs): Promise<number> {

@@ -75,11 +75,12 @@ const eventQuerySchema = {
     until: { type: 'string', maxLength: 40 },
     grep: { type: 'string', minLength: 1, maxLength: 200 },
     requestId: { type: 'string', maxLength: 64 },
+    after: { type: 'integer', minimum: 0 },
     limit: { type: 'integer', minimum: 1, maximum: 10000 },
   },
 } as const;
 
-type EventQueryString = { user?: string; type?: string; outcome?: string; since?: string; until?: string; grep?: string; requestId?: string; limit?: number };
+type EventQueryString = { user?: string; type?: string; outcome?: string; since?: string; until?: string; grep?: string; requestId?: string; after?: number; limit?: number };
 
 export const eventEntry = (r: EventRow): EventLogEntry => ({
   id: r.id,
@@ -111,6 +112,7 @@ export function registerEventLogRoutes(app: FastifyInstance, s: Services): void 
       ...(until ? { until } : {}),
       ...(q.grep ? { grep: q.grep } : {}),
       ...(q.requestId ? { requestId: q.requestId } : {}),
+      ...(q.after !== undefined ? { afterId: q.after } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
     });
     return rows.map(eventEntry);
