@@ -332,3 +332,17 @@ export interface RequestableTarget {
   environment: string;
   options: { action: Action; targetUsers: string[]; approval: 'auto' | 'manual'; maxDurationSeconds: number; policy: string }[];
 }
+
+/** `GET /api/v1/slack` (admins): the Slack integration's state; tokens are never shown. */
+export interface SlackStatus {
+  configured: boolean;
+  connected: boolean;
+  /** The slash command and the audit channel's name, from the configuration. */
+  command: string;
+  auditChannel: string;
+  auditChannelId: string | null;
+  /** Why the last connection attempt failed, while it is failing. */
+  lastError: string | null;
+  /** When it last connected or disconnected. */
+  since: string | null;
+}

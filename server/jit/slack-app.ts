@@ -70,6 +70,8 @@ function quietLogger(log: (m: string) => void): Logger {
 export interface SlackApp {
   /** Resolves once the first connection is up (or never, while Slack is unreachable). */
   readonly connected: Promise<void>;
+  /** For the admin page: never the tokens. */
+  status(): { connected: boolean; auditChannelId: string | null; lastError: string | null; since: string | null };
   stop(): Promise<void>;
 }
 
@@ -301,9 +303,19 @@ export function startSlack(s: Services): SlackApp | null {
     });
   socket.on('slash_commands', guard('slash command', onSlash));
   socket.on('interactive', guard('interaction', onInteractive));
-  socket.on('connected', () => resolveConnected());
+  let isConnected = false;
+  let lastError: string | null = null;
+  let since: string | null = null;
+  socket.on('connected', () => {
+    isConnected = true;
+    lastError = null;
+    since = new Date().toISOString();
+    resolveConnected();
+  });
   // Our own reconnect (see the header): a fresh start after any disconnect we did not ask for.
   socket.on('disconnected', () => {
+    isConnected = false;
+    since = new Date().toISOString();
     if (!stopped && !connecting) void connectForever();
   });
 
@@ -339,6 +351,7 @@ export function startSlack(s: Services): SlackApp | null {
         } catch (e) {
           if (stopped) return;
           const why = (e as { data?: { error?: string } } | undefined)?.data?.error ?? (e as Error | undefined)?.message ?? 'unknown error';
+          lastError = why;
           s.log(`slack: cannot connect (${why}); retrying in ${Math.round(wait / 1000)} s`);
           await new Promise((r) => setTimeout(r, wait).unref());
           wait = Math.min(MAX_BACKOFF_MS, wait * 2);
@@ -352,6 +365,7 @@ export function startSlack(s: Services): SlackApp | null {
 
   return {
     connected,
+    status: () => ({ connected: isConnected, auditChannelId: auditChannel, lastError, since }),
     async stop() {
       stopped = true;
       // The client's disconnect can take seconds (it waits for its pong watchdog): bounded.

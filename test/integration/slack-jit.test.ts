@@ -72,6 +72,7 @@ describe('JIT through Slack', () => {
     const ch = await slack.waitFor(() => slack.channel('gatehouse-jit-log'), 5000, 'the audit channel');
     expect(ch.isPrivate).toBe(true);
     expect(ch.members).toContain(people.admin.id);
+    expect((await admin('GET', '/api/v1/slack')).json).toMatchObject({ configured: true, connected: true, auditChannelId: ch.id, lastError: null });
   });
 
   it('/gatehouse help explains; a Slack user without an account is told so and it is audited', async () => {

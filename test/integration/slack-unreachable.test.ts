@@ -34,6 +34,9 @@ describe('Slack configured but unreachable', () => {
     while (!s.logs.some((l) => /slack: cannot connect .*retrying in \d+ s/.test(l)) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     expect(s.logs.find((l) => l.startsWith('slack: cannot connect'))).toMatch(/ECONNREFUSED|connect|request/i);
     expect(s.logs.join('\n')).not.toMatch(/xoxb-test-bot|xapp-test-app/);
+    const status = (await admin('GET', '/api/v1/slack')).json;
+    expect(status).toMatchObject({ configured: true, connected: false, command: '/gatehouse', auditChannel: 'gatehouse-jit-log', lastError: expect.any(String) });
+    expect(JSON.stringify(status)).not.toMatch(/xoxb|xapp/);
 
     await admin('POST', '/api/v1/users', { email: 'dev@example.com', password: 'a long enough password 1', groups: ['dev'] });
     await admin('POST', '/api/v1/policies/apply', [

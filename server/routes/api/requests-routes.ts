@@ -4,9 +4,9 @@
  * decision happens once, and only an approver who is not the requester makes it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreateAccessRequest } from '../../../protocol/api-types';
+import type { CreateAccessRequest, SlackStatus } from '../../../protocol/api-types';
 import type { Services } from '../../services';
-import { requireAuth, requireSession } from '../../plugins/auth-hook';
+import { requireAdmin, requireAuth, requireSession } from '../../plugins/auth-hook';
 import { actorOf } from '../../plugins/request-audit';
 import { NAME_PATTERN, noQuery } from './schemas';
 
@@ -16,6 +16,21 @@ const idParams = { type: 'object', required: ['id'], additionalProperties: false
 const ctxOf = (req: FastifyRequest) => ({ actor: actorOf(req), source: req.ip, requestId: req.id });
 
 export function registerRequestRoutes(app: FastifyInstance, s: Services): void {
+  app.get('/api/v1/slack', { schema: { querystring: noQuery } }, async (req) => {
+    requireAdmin(req);
+    const st = s.slack?.status();
+    const body: SlackStatus = {
+      configured: s.slack !== null,
+      connected: st?.connected ?? false,
+      command: s.config.slack.command,
+      auditChannel: s.config.slack.auditChannel,
+      auditChannelId: st?.auditChannelId ?? null,
+      lastError: st?.lastError ?? null,
+      since: st?.since ?? null,
+    };
+    return body;
+  });
+
   app.get('/api/v1/requestable', { schema: { querystring: noQuery } }, async (req) => s.jit.requestable(requireAuth(req)));
 
   app.post(
