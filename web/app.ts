@@ -20,6 +20,7 @@ import { playerPage } from './pages/player-page';
 import { policiesPage } from './pages/policies-page';
 import { recordingsPage } from './pages/recordings-page';
 import { requestsPage } from './pages/requests-page';
+import { slackPage } from './pages/slack-page';
 import { targetsAdminPage } from './pages/targets-admin-page';
 import { targetsPage } from './pages/targets-page';
 import { terminalPage } from './pages/terminal-page';
@@ -48,6 +49,7 @@ const routes: Route[] = [
   { pattern: '/admin/policies', page: adminOnly(policiesPage), section: 'admin' },
   { pattern: '/admin/keys', page: adminOnly(apiKeysPage), section: 'admin' },
   { pattern: '/admin/targets', page: adminOnly(targetsAdminPage), section: 'admin' },
+  { pattern: '/admin/slack', page: adminOnly(slackPage), section: 'admin' },
 ];
 
 const navEl = document.getElementById('nav')!;

@@ -7,7 +7,7 @@ import { h } from '../dom';
 import type { Page } from '../router';
 import { currentSession } from '../session';
 
-export type AdminTab = 'users' | 'groups' | 'policies' | 'keys' | 'targets';
+export type AdminTab = 'users' | 'groups' | 'policies' | 'keys' | 'targets' | 'slack';
 
 const TABS: { tab: AdminTab; href: string; label: string }[] = [
   { tab: 'users', href: '#/admin/users', label: 'Users' },
@@ -15,6 +15,7 @@ const TABS: { tab: AdminTab; href: string; label: string }[] = [
   { tab: 'policies', href: '#/admin/policies', label: 'Policies' },
   { tab: 'keys', href: '#/admin/keys', label: 'API keys' },
   { tab: 'targets', href: '#/admin/targets', label: 'Targets & environments' },
+  { tab: 'slack', href: '#/admin/slack', label: 'Slack' },
 ];
 
 export function adminOnly(page: Page): Page {
