@@ -3,7 +3,8 @@
  * once; queued items are written in ONE transaction every `flushMs` (or as soon as `maxBatch`
  * are waiting), in push order. A failed transaction is reported through `log` and counted,
  * never thrown into the callers (evidence writers must not take a session down), and the queue
- * is bounded: past `maxQueue` the oldest items are dropped and counted, so a stuck disk cannot
+ * is bounded: one transaction runs at a time and everything else waits in `queue`, so past
+ * `maxQueue` the oldest waiting items are dropped and counted, and a stuck or slow disk cannot
  * grow the service's memory without limit.
  */
 import type { Db, Queryable } from './db';
@@ -31,24 +32,29 @@ export function createBatchedWriter<T>(opts: {
   const maxQueue = opts.maxQueue ?? 200_000;
   let queue: T[] = [];
   let timer: NodeJS.Timeout | null = null;
-  let inFlight: Promise<void> = Promise.resolve();
+  let draining: Promise<void> | null = null;
   let failures = 0;
+
+  /** Writes batches until the queue is empty; one drain at a time, so `queue` is all that waits. */
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      await opts.db.transaction((tx) => opts.write(tx, batch)).catch((e: unknown) => {
+        failures += batch.length;
+        opts.log(`${opts.name}: could not write ${batch.length} rows: ${(e as Error).message}`);
+      });
+    }
+  }
 
   const flushNow = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = null;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      inFlight = inFlight.then(() =>
-        opts.db
-          .transaction((tx) => opts.write(tx, batch))
-          .catch((e: unknown) => {
-            failures += batch.length;
-            opts.log(`${opts.name}: could not write ${batch.length} rows: ${(e as Error).message}`);
-          }),
-      );
-    }
-    return inFlight;
+    draining ??= drain().finally(() => {
+      draining = null;
+      // Pushed after the last batch was taken but before this ran: schedule it.
+      if (queue.length > 0) timer ??= setTimeout(() => void flushNow(), flushMs);
+    });
+    return draining;
   };
 
   return {
@@ -58,10 +64,14 @@ export function createBatchedWriter<T>(opts: {
         if (failures++ % 10_000 === 0) opts.log(`${opts.name}: the writer is behind; dropping the oldest rows`);
       }
       queue.push(item);
+      if (draining) return; // the running drain takes it
       if (queue.length >= maxBatch) void flushNow();
       else timer ??= setTimeout(() => void flushNow(), flushMs);
     },
-    flush: flushNow,
+    // A drain in progress also writes what was pushed after it started; wait for all of it.
+    flush: async () => {
+      while (queue.length > 0 || draining) await flushNow();
+    },
     failures: () => failures,
   };
 }

@@ -28,6 +28,17 @@ type Op = { kind: 'insert'; row: NewCommand } | { kind: 'exit'; connectionId: st
 
 const COLUMNS = ['at', 'connection_id', 'seq', 'user_id', 'user_email', 'target_name', 'target_user', 'environment', 'command', 'exit_code', 'offset_seconds'] as const;
 
+/**
+ * Rows reach SQLite as JSON (insertRows), where a lone UTF-16 surrogate is a `\udXXX` escape
+ * that SQLite stores as invalid UTF-8 (read back as three U+FFFD). Binding the string directly
+ * used to store one U+FFFD; keep that. Only the command text is free text from the session.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const wellFormed = (s: string): string => (/[\ud800-\udfff]/.test(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s);
+
+/** The columns of CommandRow as one JSON object per row, aggregated in SQL into one string. */
+const ROW_JSON = `json_object(${['id', ...COLUMNS].map((c) => `'${c}', c.${c}`).join(', ')})`;
+
 export interface CommandQuery {
   userEmail?: string;
   targetName?: string;
@@ -52,7 +63,7 @@ async function writeOps(tx: Queryable, ops: Op[]): Promise<void> {
   for (const op of ops) {
     if (op.kind === 'insert') {
       const r = op.row;
-      inserts.push([r.at, r.connection_id, r.seq, r.user_id, r.user_email, r.target_name, r.target_user, r.environment, r.command, r.exit_code, r.offset_seconds]);
+      inserts.push([r.at, r.connection_id, r.seq, r.user_id, r.user_email, r.target_name, r.target_user, r.environment, wellFormed(r.command), r.exit_code, r.offset_seconds]);
     } else {
       await flushInserts();
       await tx.run('UPDATE commands SET exit_code = ? WHERE connection_id = ? AND seq = ?', [op.code, op.connectionId, op.seq]);
@@ -66,7 +77,10 @@ const ftsPhrase = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => void) {
-  const writer: BatchedWriter<Op> = createBatchedWriter<Op>({ db, name: 'command log', log, write: writeOps, flushMs: 20 });
+  // 200 ms (not 20): the FTS5 index pays per transaction (its pending terms become a segment,
+  // merged later), so transactions of 5,000 rows cost the writer ~35 % less per row than of
+  // 2,000 (measured at 1M rows); a row becomes visible to searches and --follow within 0.2 s.
+  const writer: BatchedWriter<Op> = createBatchedWriter<Op>({ db, name: 'command log', log, write: writeOps, flushMs: 200 });
   return {
     add: (row: NewCommand) => writer.push({ kind: 'insert', row }),
     setExit: (connectionId: string, seq: number, code: number) => writer.push({ kind: 'exit', connectionId, seq, code }),
@@ -76,9 +90,12 @@ export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => vo
     async query(q: CommandQuery): Promise<CommandRow[]> {
       const where: string[] = [];
       const params: Param[] = [];
-      if (q.grep && [...q.grep].length >= 3) {
-        where.push('c.id IN (SELECT rowid FROM commands_fts WHERE commands_fts MATCH ?)');
-        params.push(ftsPhrase(q.grep));
+      // Full-text: the FTS table drives the join in rowid order (FTS5 consumes ORDER BY rowid),
+      // so a common needle stops after `limit` matches instead of collecting all of them first.
+      const fts = q.grep !== undefined && [...q.grep].length >= 3;
+      if (fts) {
+        where.push('commands_fts MATCH ?');
+        params.push(ftsPhrase(q.grep!));
       } else if (q.grep) {
         where.push("c.command LIKE ? ESCAPE '\\'");
         params.push(`%${escapeLike(q.grep)}%`);
@@ -90,10 +107,16 @@ export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => vo
       if (q.until) (where.push('c.at <= ?'), params.push(q.until));
       if (q.afterId !== undefined) (where.push('c.id > ?'), params.push(q.afterId));
       const order = q.ascending ? 'ASC' : 'DESC';
-      return reader.all<CommandRow>(
-        `SELECT c.* FROM commands c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id ${order} LIMIT ?`,
+      const from = fts ? 'commands_fts JOIN commands c ON c.id = commands_fts.rowid' : 'commands c';
+      const key = fts ? 'commands_fts.rowid' : 'c.id';
+      // The rows come back as ONE JSON string: the sqlite3 binding turns a result into JS
+      // objects on the event loop (4-12 ms for 1,000 rows of 12 columns, measured at 1M rows);
+      // JSON.parse of the same rows takes ~1 ms.
+      const out = await reader.all<{ j: string }>(
+        `SELECT json_group_array(${ROW_JSON} ORDER BY c.id ${order}) AS j FROM (SELECT c.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} ${order} LIMIT ?) c`,
         [...params, q.limit ?? 1000],
       );
+      return JSON.parse(out[0]?.j ?? '[]') as CommandRow[];
     },
   };
 }

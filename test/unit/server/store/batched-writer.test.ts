@@ -1,0 +1,68 @@
+/**
+ * The batched writer against a real SQLite file: order kept, one transaction at a time, a
+ * bounded queue while the disk is slow (oldest waiting rows dropped and counted, none kept in
+ * flight beyond one batch), and flush() waits for rows pushed during a running transaction.
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDb, type Db } from '../../../../server/store/db';
+import { createBatchedWriter, insertRows } from '../../../../server/store/batched-writer';
+
+let dir = '';
+let db: Db | null = null;
+afterEach(async () => {
+  await db?.close();
+  db = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function fresh(): Promise<Db> {
+  dir = mkdtempSync(join(tmpdir(), 'gh-writer-'));
+  db = await openDb(join(dir, 'test.db'));
+  await db.exec('CREATE TABLE t (n INTEGER, s TEXT)');
+  return db;
+}
+
+describe('batched writer', () => {
+  it('writes in push order, JSON-unpacked with types kept', async () => {
+    const d = await fresh();
+    const w = createBatchedWriter<[number, string | null]>({ db: d, name: 't', log: () => undefined, write: (tx, rows) => insertRows(tx, 't', ['n', 's'], rows), maxBatch: 3 });
+    for (let i = 0; i < 10; i++) w.push([i, i % 2 ? `x${i} "quoted" ✓` : null]);
+    await w.flush();
+    const rows = await d.all<{ n: number; s: string | null }>('SELECT n, s, typeof(n) AS tn FROM t ORDER BY rowid');
+    expect(rows.map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(rows[1]).toMatchObject({ s: 'x1 "quoted" ✓', tn: 'integer' });
+    expect(rows[0]!.s).toBeNull();
+  });
+
+  it('keeps at most maxQueue rows waiting behind a slow transaction, dropping the oldest', async () => {
+    const d = await fresh();
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const logs: string[] = [];
+    let calls = 0;
+    const w = createBatchedWriter<[number, string | null]>({
+      db: d,
+      name: 't',
+      log: (m) => logs.push(m),
+      maxBatch: 2,
+      maxQueue: 5,
+      flushMs: 1,
+      write: async (tx, rows) => {
+        if (calls++ === 0) await slow;
+        await insertRows(tx, 't', ['n', 's'], rows);
+      },
+    });
+    w.push([0, null]);
+    w.push([1, null]); // a full batch: the first transaction starts and hangs
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 2; i < 12; i++) w.push([i, null]);
+    expect(w.failures()).toBe(5); // 10 pushed while blocked, 5 kept
+    expect(logs.some((l) => /behind/.test(l))).toBe(true);
+    release();
+    await w.flush();
+    expect((await d.all<{ n: number }>('SELECT n FROM t ORDER BY rowid')).map((r) => r.n)).toEqual([0, 1, 7, 8, 9, 10, 11]);
+  });
+});
