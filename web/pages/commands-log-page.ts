@@ -14,10 +14,11 @@ import { api, ApiError, errorMessage } from '../api-client';
 import { downloadText, fileStamp, toCsv } from '../csv';
 import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
-import { busy, errorLine } from '../forms';
+import { errorLine } from '../forms';
 import { replaceQuery, type PageContext } from '../router';
 import { currentSession } from '../session';
 import { logTabs } from './log-tabs';
+import { logFilters, runLogForm, safeName } from './log-filters';
 
 const FILTERS = ['user', 'target', 'since', 'until', 'grep'] as const;
 type Filter = (typeof FILTERS)[number];
@@ -63,12 +64,8 @@ export function commandText(command: string): HTMLElement {
 
 export async function commandsLogPage({ main, query, signal }: PageContext): Promise<void> {
   const isAdmin = currentSession()?.user.role === 'admin';
-  const inputs = new Map<Filter, HTMLInputElement>();
-  const textField = (name: Filter, label: string, attrs: Record<string, string>) => {
-    const input = h('input', { id: `commands-${name}`, name, class: 'input', value: query.get(name) ?? '', autocomplete: 'off', ...attrs });
-    inputs.set(name, input);
-    return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-  };
+  const filters = logFilters<Filter>('commands', query, FILTERS);
+  const textField = filters.textField;
 
   const apply = h('button', { type: 'submit', class: 'button button-primary' }, 'Apply');
   const download = h('button', { type: 'button', class: 'button', id: 'commands-download', disabled: true }, 'Download CSV');
@@ -119,14 +116,6 @@ export async function commandsLogPage({ main, query, signal }: PageContext): Pro
   /** Loads in flight: a poll waits for them (it needs the newest id they bring). */
   let loading = 0;
 
-  const currentFilters = (): URLSearchParams => {
-    const q = new URLSearchParams();
-    for (const name of FILTERS) {
-      const v = inputs.get(name)?.value.trim();
-      if (v) q.set(name, v);
-    }
-    return q;
-  };
   const addressQuery = (filters: URLSearchParams): URLSearchParams => {
     const q = new URLSearchParams(filters);
     if (followBox.checked) q.set('follow', '1');
@@ -288,37 +277,14 @@ export async function commandsLogPage({ main, query, signal }: PageContext): Pro
     else stopFollowing();
   });
 
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    error.show(null);
-    const filters = currentFilters();
-    try {
-      await busy(apply, 'Loading…', () => load(filters));
-      if (!signal.aborted) replaceQuery(addressQuery(filters));
-    } catch (err) {
-      if (!signal.aborted) error.show(errorMessage(err));
-    }
-  });
-
   download.addEventListener('click', () => {
     if (shown.length === 0) return;
     const target = new URLSearchParams(shownFilters).get('target');
     downloadText(`gatehouse-commands-${target ? `${safeName(target)}-` : ''}${fileStamp()}.csv`, commandsCsv(shown));
   });
 
-  try {
-    await load(currentFilters());
-  } catch (err) {
-    if (signal.aborted) return;
-    // A bad filter from a shared link is the user's to fix, not a broken page.
-    if (query.toString() !== '' && err instanceof ApiError && err.status === 400) {
-      error.show(errorMessage(err));
-      mount(results);
-      return;
-    }
-    throw err;
-  }
-  if (followBox.checked && !signal.aborted) schedule();
+  if (!(await runLogForm({ form, apply, error, results, query, signal, current: filters.current, load, address: addressQuery }))) return;
+  if (followBox.checked) schedule();
 }
 
 function commandRow(e: CommandLogEntry): HTMLTableRowElement {
@@ -349,6 +315,3 @@ function commandRow(e: CommandLogEntry): HTMLTableRowElement {
   );
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
-}

@@ -4,15 +4,16 @@
  * shared, and a CSV export of exactly the rows shown.
  */
 import type { ConnectionLogEntry } from '../../protocol/api-types';
-import { api, ApiError, errorMessage } from '../api-client';
+import { api } from '../api-client';
 import { downloadText, fileStamp, toCsv } from '../csv';
 import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
-import { busy, errorLine } from '../forms';
-import { replaceQuery, type PageContext } from '../router';
+import { errorLine } from '../forms';
+import type { PageContext } from '../router';
 import { currentSession } from '../session';
 import { connectionStateBadge, shortId } from './connections-page';
 import { logTabs } from './log-tabs';
+import { logFilters, runLogForm, safeName } from './log-filters';
 
 /** The server's default page size; reaching it means older events were left out. */
 const SERVER_LIMIT = 1000;
@@ -31,12 +32,8 @@ export function logCsv(entries: ConnectionLogEntry[]): string {
 
 export async function connectionLogPage({ main, query, signal }: PageContext): Promise<void> {
   const isAdmin = currentSession()?.user.role === 'admin';
-  const inputs: Record<Filter, HTMLInputElement | null> = { user: null, target: null, since: null };
-  const filterField = (name: Filter, label: string, attrs: Record<string, string>) => {
-    const input = h('input', { id: `log-${name}`, name, class: 'input', value: query.get(name) ?? '', autocomplete: 'off', ...attrs });
-    inputs[name] = input;
-    return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-  };
+  const filters = logFilters<Filter>('log', query, FILTERS);
+  const filterField = filters.textField;
   const apply = h('button', { type: 'submit', class: 'button button-primary' }, 'Apply');
   const download = h('button', { type: 'button', class: 'button', id: 'log-download', disabled: true }, 'Download CSV');
   const form = h(
@@ -66,15 +63,6 @@ export async function connectionLogPage({ main, query, signal }: PageContext): P
 
   let shown: ConnectionLogEntry[] = [];
   let shownFilters = '';
-
-  const currentFilters = (): URLSearchParams => {
-    const q = new URLSearchParams();
-    for (const name of FILTERS) {
-      const v = inputs[name]?.value.trim();
-      if (v) q.set(name, v);
-    }
-    return q;
-  };
 
   const load = async (filters: URLSearchParams) => {
     const qs = filters.toString();
@@ -127,38 +115,11 @@ export async function connectionLogPage({ main, query, signal }: PageContext): P
     mount(results, h('div', { class: 'table-scroll' }, table));
   };
 
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    error.show(null);
-    const filters = currentFilters();
-    try {
-      await busy(apply, 'Loading…', () => load(filters));
-      if (!signal.aborted) replaceQuery(filters);
-    } catch (err) {
-      if (!signal.aborted) error.show(errorMessage(err));
-    }
-  });
-
   download.addEventListener('click', () => {
     if (shown.length === 0) return;
     const scope = new URLSearchParams(shownFilters).get('target');
     downloadText(`gatehouse-connections-${scope ? `${safeName(scope)}-` : ''}${fileStamp()}.csv`, logCsv(shown));
   });
 
-  try {
-    await load(currentFilters());
-  } catch (err) {
-    if (signal.aborted) return;
-    // A bad filter from a shared link is the user's to fix, not a broken page.
-    if (query.toString() !== '' && err instanceof ApiError && err.status === 400) {
-      error.show(errorMessage(err));
-      mount(results);
-    } else {
-      throw err;
-    }
-  }
-}
-
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+  await runLogForm({ form, apply, error, results, query, signal, current: filters.current, load });
 }

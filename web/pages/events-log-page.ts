@@ -5,14 +5,15 @@
  * can be shared, and the CSV export holds exactly the rows shown, with times in UTC.
  */
 import type { EventLogEntry } from '../../protocol/api-types';
-import { api, ApiError, errorMessage } from '../api-client';
+import { api } from '../api-client';
 import { downloadText, fileStamp, toCsv } from '../csv';
 import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
-import { busy, errorLine } from '../forms';
-import { replaceQuery, type PageContext } from '../router';
+import { errorLine } from '../forms';
+import type { PageContext } from '../router';
 import { currentSession } from '../session';
 import { logTabs } from './log-tabs';
+import { logFilters, runLogForm, safeName } from './log-filters';
 
 const FILTERS = ['user', 'type', 'outcome', 'since', 'until', 'grep'] as const;
 type Filter = (typeof FILTERS)[number];
@@ -40,19 +41,15 @@ export function detailsSummary(details: Record<string, unknown> | null | undefin
 
 export async function eventsLogPage({ main, query, signal }: PageContext): Promise<void> {
   const isAdmin = currentSession()?.user.role === 'admin';
-  const inputs = new Map<Filter, HTMLInputElement | HTMLSelectElement>();
-  const textField = (name: Filter, label: string, attrs: Record<string, string>) => {
-    const input = h('input', { id: `events-${name}`, name, class: 'input', value: query.get(name) ?? '', autocomplete: 'off', ...attrs });
-    inputs.set(name, input);
-    return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-  };
+  const filters = logFilters<Filter>('events', query, FILTERS);
+  const textField = filters.textField;
   const outcome = h(
     'select',
     { id: 'events-outcome', name: 'outcome', class: 'input' },
     h('option', { value: '' }, 'any'),
     OUTCOMES.map((o) => h('option', { value: o, selected: query.get('outcome') === o }, o)),
   );
-  inputs.set('outcome', outcome);
+  filters.add('outcome', outcome);
 
   const apply = h('button', { type: 'submit', class: 'button button-primary' }, 'Apply');
   const download = h('button', { type: 'button', class: 'button', id: 'events-download', disabled: true }, 'Download CSV');
@@ -88,15 +85,6 @@ export async function eventsLogPage({ main, query, signal }: PageContext): Promi
   let shown: EventLogEntry[] = [];
   let shownFilters = '';
 
-  const currentFilters = (): URLSearchParams => {
-    const q = new URLSearchParams();
-    for (const name of FILTERS) {
-      const v = inputs.get(name)?.value.trim();
-      if (v) q.set(name, v);
-    }
-    return q;
-  };
-
   const load = async (filters: URLSearchParams) => {
     const qs = filters.toString();
     const entries = await api<EventLogEntry[]>('GET', `/logs/events${qs ? `?${qs}` : ''}`);
@@ -128,36 +116,13 @@ export async function eventsLogPage({ main, query, signal }: PageContext): Promi
     mount(results, h('div', { class: 'table-scroll' }, table));
   };
 
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    error.show(null);
-    const filters = currentFilters();
-    try {
-      await busy(apply, 'Loading…', () => load(filters));
-      if (!signal.aborted) replaceQuery(filters);
-    } catch (err) {
-      if (!signal.aborted) error.show(errorMessage(err));
-    }
-  });
-
   download.addEventListener('click', () => {
     if (shown.length === 0) return;
     const type = new URLSearchParams(shownFilters).get('type');
     downloadText(`gatehouse-events-${type ? `${safeName(type)}-` : ''}${fileStamp()}.csv`, eventsCsv(shown));
   });
 
-  try {
-    await load(currentFilters());
-  } catch (err) {
-    if (signal.aborted) return;
-    // A bad filter from a shared link is the user's to fix, not a broken page.
-    if (query.toString() !== '' && err instanceof ApiError && err.status === 400) {
-      error.show(errorMessage(err));
-      mount(results);
-    } else {
-      throw err;
-    }
-  }
+  await runLogForm({ form, apply, error, results, query, signal, current: filters.current, load });
 }
 
 function eventRow(e: EventLogEntry): HTMLTableRowElement {
@@ -177,6 +142,3 @@ function eventRow(e: EventLogEntry): HTMLTableRowElement {
   );
 }
 
-function safeName(s: string): string {
-  return s.replace(/\*/g, 'all').replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
-}
