@@ -8,9 +8,9 @@ import { api, ApiError, errorMessage } from '../api-client';
 import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
 import { errorLine } from '../forms';
-import { navigate, type PageContext } from '../router';
-import { currentSession, forgetSession } from '../session';
-import { setReturnTo } from './login-page';
+import type { PageContext } from '../router';
+import { listReloader } from './list-reload';
+import { currentSession } from '../session';
 
 export const REFRESH_MS = 5000;
 
@@ -42,8 +42,6 @@ export async function connectionsPage({ main, signal }: PageContext): Promise<vo
   const rows = new Map<string, { key: string; tr: HTMLTableRowElement }>();
   let table: HTMLTableElement | null = null;
   let tbody: HTMLTableSectionElement | null = null;
-  let loading: Promise<void> | null = null;
-  let again = false;
 
   const show = (conns: ConnectionInfo[]) => {
     if (conns.length === 0) {
@@ -103,37 +101,17 @@ export async function connectionsPage({ main, signal }: PageContext): Promise<vo
 
   const fetchList = () => api<ConnectionInfo[]>('GET', `/connections${isAdmin && showAll ? '?all=1' : ''}`);
 
-  /** One load at a time; a request made meanwhile runs once the current one is done. */
-  const load = (): Promise<void> => {
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = (async () => {
-      try {
-        do {
-          again = false;
-          const conns = await fetchList();
-          if (signal.aborted) return;
-          show(conns);
-          error.show(null);
-          updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-        } while (again && !signal.aborted);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) {
-          forgetSession();
-          setReturnTo('/connections');
-          navigate('/login');
-          return;
-        }
-        error.show(`Could not refresh the list: ${errorMessage(err)}`);
-      } finally {
-        loading = null;
-      }
-    })();
-    return loading;
-  };
+  const load = listReloader({
+    fetch: fetchList,
+    show(conns: ConnectionInfo[]) {
+      show(conns);
+      updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    },
+    error,
+    signal,
+    returnTo: '/connections',
+    what: 'the list',
+  });
 
   async function closeConnection(c: ConnectionInfo, button: HTMLButtonElement): Promise<void> {
     const what = `${c.targetUser}@${c.targetName} (${shortId(c.id)})`;

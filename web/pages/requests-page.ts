@@ -7,13 +7,13 @@
  * `?target=NAME` (the Targets page's "Request access" link) puts that target's form first.
  */
 import type { AccessRequestInfo, RequestableTarget } from '../../protocol/api-types';
-import { api, ApiError, errorMessage } from '../api-client';
+import { api, errorMessage } from '../api-client';
 import { h } from '../dom';
 import { formatLocalTime } from '../format';
 import { errorLine, statusLine } from '../forms';
-import { navigate, type PageContext } from '../router';
-import { currentSession, forgetSession } from '../session';
-import { setReturnTo } from './login-page';
+import type { PageContext } from '../router';
+import { listReloader } from './list-reload';
+import { currentSession } from '../session';
 import { accessLabel, requestForm, type RequestForm } from './request-form';
 import { HISTORY_COLUMNS, historyKey, historyRow, KeyedTable, WAITING_COLUMNS, waitingRow, type Decide } from './requests-tables';
 
@@ -145,38 +145,14 @@ export async function requestsPage({ main, query, signal }: PageContext): Promis
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   };
 
-  let loading: Promise<void> | null = null;
-  let again = false;
-  /** One load at a time; a request made meanwhile runs once the current one is done. */
-  function load(): Promise<void> {
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = (async () => {
-      try {
-        do {
-          again = false;
-          const list = await api<AccessRequestInfo[]>('GET', '/requests');
-          if (signal.aborted) return;
-          show(list);
-          error.show(null);
-        } while (again && !signal.aborted);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) {
-          forgetSession();
-          setReturnTo('/requests');
-          navigate('/login');
-          return;
-        }
-        error.show(`Could not refresh the requests: ${errorMessage(err)}`);
-      } finally {
-        loading = null;
-      }
-    })();
-    return loading;
-  }
+  const load = listReloader({
+    fetch: () => api<AccessRequestInfo[]>('GET', '/requests'),
+    show,
+    error,
+    signal,
+    returnTo: '/requests',
+    what: 'the requests',
+  });
 
   /** A decision: the server's answer (or its message, e.g. "already approved"), then the list again. */
   async function run(
