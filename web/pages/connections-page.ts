@@ -9,7 +9,7 @@ import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
 import { errorLine } from '../forms';
 import type { PageContext } from '../router';
-import { listReloader } from './list-reload';
+import { listReloader, refreshWhileVisible } from './list-reload';
 import { currentSession } from '../session';
 
 export const REFRESH_MS = 5000;
@@ -146,17 +146,7 @@ export async function connectionsPage({ main, signal }: PageContext): Promise<vo
   });
   refresh.addEventListener('click', () => void load());
 
-  const timer = window.setInterval(() => {
-    if (document.visibilityState === 'visible') void load();
-  }, REFRESH_MS);
-  const onVisible = () => {
-    if (document.visibilityState === 'visible') void load();
-  };
-  document.addEventListener('visibilitychange', onVisible);
-  signal.addEventListener('abort', () => {
-    window.clearInterval(timer);
-    document.removeEventListener('visibilitychange', onVisible);
-  });
+  refreshWhileVisible(load, REFRESH_MS, signal);
 }
 
 export function shortId(id: string): string {

@@ -52,3 +52,16 @@ export function listReloader<T>(o: {
     return loading;
   };
 }
+
+/** Calls `load` every `ms` while the tab is visible, and at once when it becomes visible again; stops with the page. */
+export function refreshWhileVisible(load: () => unknown, ms: number, signal: AbortSignal): void {
+  const tick = () => {
+    if (document.visibilityState === 'visible') void load();
+  };
+  const timer = window.setInterval(tick, ms);
+  document.addEventListener('visibilitychange', tick);
+  signal.addEventListener('abort', () => {
+    window.clearInterval(timer);
+    document.removeEventListener('visibilitychange', tick);
+  });
+}

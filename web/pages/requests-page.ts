@@ -12,7 +12,7 @@ import { h } from '../dom';
 import { formatLocalTime } from '../format';
 import { errorLine, statusLine } from '../forms';
 import type { PageContext } from '../router';
-import { listReloader } from './list-reload';
+import { listReloader, refreshWhileVisible } from './list-reload';
 import { currentSession } from '../session';
 import { accessLabel, requestForm, type RequestForm } from './request-form';
 import { HISTORY_COLUMNS, historyKey, historyRow, KeyedTable, WAITING_COLUMNS, waitingRow, type Decide } from './requests-tables';
@@ -186,15 +186,5 @@ export async function requestsPage({ main, query, signal }: PageContext): Promis
   if (pre) pre.focus();
 
   refresh.addEventListener('click', () => void load());
-  const timer = window.setInterval(() => {
-    if (document.visibilityState === 'visible') void load();
-  }, REFRESH_MS);
-  const onVisible = () => {
-    if (document.visibilityState === 'visible') void load();
-  };
-  document.addEventListener('visibilitychange', onVisible);
-  signal.addEventListener('abort', () => {
-    window.clearInterval(timer);
-    document.removeEventListener('visibilitychange', onVisible);
-  });
+  refreshWhileVisible(load, REFRESH_MS, signal);
 }

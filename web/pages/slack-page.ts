@@ -10,6 +10,7 @@ import { h, mount } from '../dom';
 import { formatLocalTime } from '../format';
 import { errorLine } from '../forms';
 import { navigate, type PageContext } from '../router';
+import { refreshWhileVisible } from './list-reload';
 import { forgetSession } from '../session';
 import { adminHeader } from './admin-layout';
 import { setReturnTo } from './login-page';
@@ -70,17 +71,7 @@ export async function slackPage({ main, signal }: PageContext): Promise<void> {
   show(await api<SlackStatus>('GET', '/slack'));
   if (signal.aborted) return;
 
-  const timer = window.setInterval(() => {
-    if (document.visibilityState === 'visible') void load();
-  }, SLACK_REFRESH_MS);
-  const onVisible = () => {
-    if (document.visibilityState === 'visible') void load();
-  };
-  document.addEventListener('visibilitychange', onVisible);
-  signal.addEventListener('abort', () => {
-    window.clearInterval(timer);
-    document.removeEventListener('visibilitychange', onVisible);
-  });
+  refreshWhileVisible(load, SLACK_REFRESH_MS, signal);
 }
 
 function off(st: SlackStatus): HTMLElement[] {
