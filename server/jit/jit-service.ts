@@ -19,7 +19,6 @@
 import { randomBytes } from 'node:crypto';
 import { GatehouseError } from '../../protocol/errors';
 import type { AccessRequestInfo, CreateAccessRequest, RequestableTarget } from '../../protocol/api-types';
-import type { Action } from '../../protocol/permit';
 import type { Services } from '../services';
 import type { AuthState } from '../plugins/auth-hook';
 import type { RequestRow } from '../store/requests-repo';
@@ -68,13 +67,23 @@ export function createJitService(s: Services) {
 
   const approversOf = (row: RequestRow) => JSON.parse(row.approvers) as { users: string[]; groups: string[] };
 
-  async function mayDecide(row: RequestRow, user: UserRow, groups: string[]): Promise<string | null> {
-    if (row.state !== 'pending') return `the request is already ${row.state}`;
-    if (user.id === row.requester_id) return 'you cannot decide your own request';
+  /** The policy's approvers, or every admin when it names none. */
+  function isApprover(row: RequestRow, user: UserRow, groups: string[]): boolean {
     const a = approversOf(row);
     const named = a.users.length > 0 || a.groups.length > 0;
-    const ok = named ? a.users.includes(user.email) || a.groups.some((g) => groups.includes(g)) : user.role === 'admin';
-    return ok ? null : `you are not an approver of this request (${named ? 'the policy names its approvers' : 'approvers are the admins'})`;
+    return named ? a.users.includes(user.email) || a.groups.some((g) => groups.includes(g)) : user.role === 'admin';
+  }
+
+  /** Who may see a request: admins, its requester, its approvers. */
+  const visibleTo = (row: RequestRow, user: UserRow, groups: string[]): boolean =>
+    user.role === 'admin' || row.requester_id === user.id || isApprover(row, user, groups);
+
+  function mayDecide(row: RequestRow, user: UserRow, groups: string[]): string | null {
+    if (row.state !== 'pending') return `the request is already ${row.state}`;
+    if (user.id === row.requester_id) return 'you cannot decide your own request';
+    if (isApprover(row, user, groups)) return null;
+    const named = JSON.parse(row.approvers) as { users: string[]; groups: string[] };
+    return `you are not an approver of this request (${named.users.length + named.groups.length > 0 ? 'the policy names its approvers' : 'approvers are the admins'})`;
   }
 
   function info(row: RequestRow, canDecide = false): AccessRequestInfo {
@@ -98,10 +107,6 @@ export function createJitService(s: Services) {
       grantEnded: row.grant_ended === 1,
       canDecide,
     };
-  }
-
-  async function infoFor(row: RequestRow, viewer: { user: UserRow; groups: string[] } | null): Promise<AccessRequestInfo> {
-    return info(row, viewer ? (await mayDecide(row, viewer.user, viewer.groups)) === null : false);
   }
 
   /** Every approver as a user row: named users and group members, or every admin. */
@@ -162,7 +167,7 @@ export function createJitService(s: Services) {
 
   async function settle(row: RequestRow, decider: Decider, decision: 'approved' | 'denied', reason: string | null, via: Via, ctx: AuditContext): Promise<Decided> {
     if (decider.kind === 'user') {
-      const refused = await mayDecide(row, decider.user, decider.groups);
+      const refused = mayDecide(row, decider.user, decider.groups);
       if (refused) {
         s.audit.emit({ type: 'jit.decision', v: 1, outcome: 'denied', requestId: row.id, decision, via, reason: refused }, ctx);
         if (row.state !== 'pending') return { request: info(row), changed: false };
@@ -179,7 +184,7 @@ export function createJitService(s: Services) {
     }
     if (!(await s.store.requests.decide(row.id, { state: decision, at: now.toISOString(), by, reason, ...(expiresAt ? { expiresAt } : {}), ...(grantPolicy ? { grantPolicy } : {}) }))) {
       // Someone else decided first (or a duplicate delivery): report, change nothing.
-      return { request: await infoFor((await s.store.requests.byId(row.id))!, null), changed: false };
+      return { request: info((await s.store.requests.byId(row.id))!), changed: false };
     }
     if (grantPolicy && expiresAt) {
       await s.store.policies.put({
@@ -200,10 +205,9 @@ export function createJitService(s: Services) {
     return { request: info(after), changed: true };
   }
 
-  async function byIdFor(id: string, viewer: { user: UserRow; role: string; id: string } | null, visibleToApprovers = true): Promise<RequestRow> {
+  async function byId(id: string): Promise<RequestRow> {
     const row = /^req_[a-z0-9]{10}$/.test(id) ? await s.store.requests.byId(id) : undefined;
     if (!row) throw new GatehouseError('NOT_FOUND', `no request ${id.slice(0, 40)}`);
-    if (viewer && viewer.role !== 'admin' && row.requester_id !== viewer.id && !visibleToApprovers) throw new GatehouseError('NOT_FOUND', `no request ${id}`);
     return row;
   }
 
@@ -319,32 +323,21 @@ export function createJitService(s: Services) {
 
     /** Requests the caller may see: their own, those they may decide; admins all. */
     async list(a: AuthState): Promise<AccessRequestInfo[]> {
-      const rows = await s.store.requests.list();
-      const out: AccessRequestInfo[] = [];
-      for (const r of rows) {
-        const can = (await mayDecide(r, a.user, a.groups)) === null;
-        const approver = (() => {
-          const ap = approversOf(r);
-          return ap.users.includes(a.user.email) || ap.groups.some((g) => a.groups.includes(g)) || ((ap.users.length + ap.groups.length === 0) && a.user.role === 'admin');
-        })();
-        if (a.user.role === 'admin' || r.requester_id === a.user.id || approver) out.push(info(r, can));
-      }
-      return out;
+      return (await s.store.requests.list()).filter((r) => visibleTo(r, a.user, a.groups)).map((r) => info(r, mayDecide(r, a.user, a.groups) === null));
     },
 
     async get(a: AuthState, id: string): Promise<AccessRequestInfo> {
-      const row = await byIdFor(id, { user: a.user, role: a.user.role, id: a.user.id });
-      const visible = a.user.role === 'admin' || row.requester_id === a.user.id || (await approverUsers(row)).some((u) => u.id === a.user.id);
-      if (!visible) throw new GatehouseError('NOT_FOUND', `no request ${id}`);
-      return infoFor(row, { user: a.user, groups: a.groups });
+      const row = await byId(id);
+      if (!visibleTo(row, a.user, a.groups)) throw new GatehouseError('NOT_FOUND', `no request ${id}`);
+      return info(row, mayDecide(row, a.user, a.groups) === null);
     },
 
     async approve(id: string, decider: Decider, via: Via, ctx: AuditContext): Promise<Decided> {
-      return settle(await byIdFor(id, null), decider, 'approved', null, via, ctx);
+      return settle(await byId(id), decider, 'approved', null, via, ctx);
     },
 
     async deny(id: string, decider: Decider, reason: string | null, via: Via, ctx: AuditContext): Promise<Decided> {
-      return settle(await byIdFor(id, null), decider, 'denied', reason?.trim() || null, via, ctx);
+      return settle(await byId(id), decider, 'denied', reason?.trim() || null, via, ctx);
     },
 
     /** Records where a request was announced (Slack messages to update later). */
@@ -355,11 +348,6 @@ export function createJitService(s: Services) {
       const row = await s.store.requests.byId(id);
       return row ? (JSON.parse(row.announcements) as T[]) : [];
     },
-
-    approverUsers: async (id: string) => approverUsers((await s.store.requests.byId(id))!),
-    info,
-    /** The action names, for channels validating input. */
-    actions: ['shell', 'tunnel', 'copy'] as Action[],
   };
   return service;
 }
