@@ -27,7 +27,7 @@ import { GatehouseError } from '../../protocol/errors';
 import type { AccessRequestInfo, CreateAccessRequest, RequestableTarget } from '../../protocol/api-types';
 import type { Action } from '../../protocol/permit';
 import type { Services } from '../services';
-import type { AuthState } from '../plugins/auth-hook';
+import { userAuthState, type AuthState } from '../plugins/auth-hook';
 import type { UserRow } from '../store/users-repo';
 import type { ApprovalChannel } from './jit-service';
 import {
@@ -117,9 +117,7 @@ export function startSlack(s: Services): SlackApp | null {
     }
   }
 
-  async function authOf(row: UserRow): Promise<AuthState> {
-    return { user: row, groups: await s.store.users.groupsOf(row.id), session: null, via: 'bearer', username: row.email.split('@')[0] ?? '', apiKey: null };
-  }
+  const authOf = (row: UserRow): Promise<AuthState> => userAuthState(s, row, null, 'bearer');
 
   const ctx = (actor: string | null) => ({ actor, source: 'slack' });
 

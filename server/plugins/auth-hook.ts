@@ -18,6 +18,7 @@ import type { UserRow } from '../store/users-repo';
 import type { AuthSessionRow } from '../store/auth-sessions-repo';
 import type { ApiKeyRow } from '../store/api-keys-repo';
 import { verifyApiKey } from '../auth/api-keys';
+import { usernameOf } from '../access/policy-decider';
 
 export const SESSION_COOKIE = 'gh_session';
 const PUBLIC_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/openapi.json']);
@@ -76,6 +77,11 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A user acting as themselves: from a login session, or (session null) from Slack. */
+export async function userAuthState(services: Services, user: UserRow, session: AuthSessionRow | null, via: 'cookie' | 'bearer'): Promise<AuthState> {
+  return { user, groups: await services.store.users.groupsOf(user.id), session, via, username: usernameOf(user.email), apiKey: null };
+}
+
 async function identify(services: Services, req: FastifyRequest): Promise<AuthState | null> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const token = bearer ?? readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -84,7 +90,7 @@ async function identify(services: Services, req: FastifyRequest): Promise<AuthSt
   if (!session) return null;
   const user = await services.store.users.byId(session.user_id);
   if (!user) return null;
-  return { user, groups: await services.store.users.groupsOf(user.id), session, via: bearer ? 'bearer' : 'cookie', username: user.email.split('@')[0] ?? '', apiKey: null };
+  return userAuthState(services, user, session, bearer ? 'bearer' : 'cookie');
 }
 
 export function registerAuthHook(app: FastifyInstance, services: Services): void {
