@@ -13,6 +13,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup/unhandled.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -20,7 +20,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  // Disconnect while connected: SDK 3.1.0 rejects a pending reconnect unhandled if disconnect() races it.
+  // Disconnect while connected: SDK 3.1.0 rejects a pending reconnect unhandled if disconnect()
+  // races it (see nextConnected).
   for (const c of clients.splice(0)) await c.disconnect();
   await slack.close();
 });
@@ -54,6 +55,13 @@ async function slackError(p: Promise<unknown>): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The SDK's own reconnect calls start() and drops the promise: a disconnect() before that
+ * start() has its hello rejects it with `undefined`, unhandled. A test that makes the SDK
+ * reconnect therefore waits until it is connected again before it ends.
+ */
+const nextConnected = (sm: SocketModeClient) => new Promise<void>((r) => sm.once('connected', () => r()));
 
 const requestModal = (trigger_id: string, title = 'Request access') => ({
   trigger_id,
@@ -181,8 +189,10 @@ describe('Socket Mode', () => {
   it('reconnects after the socket is dropped without a close frame', async () => {
     const sm = socketClient();
     await sm.start();
+    const back = nextConnected(sm);
     slack.dropSocket();
     await slack.waitForConnections(2);
+    await back;
     expect(slack.connections().map((c) => c.open)).toEqual([false, true]);
     expect(slack.calls('apps.connections.open')).toHaveLength(2);
   });
@@ -190,8 +200,10 @@ describe('Socket Mode', () => {
   it('reconnects when a stalled socket stops answering pings', async () => {
     const sm = socketClient();
     await sm.start();
+    const back = nextConnected(sm);
     slack.stallSocket();
     await slack.waitForConnections(2);
+    await back;
     expect(slack.calls('apps.connections.open')).toHaveLength(2);
   });
 
