@@ -27,7 +27,13 @@ export function rowGenerator(seed) {
     for (let i = 0; i < n; i++) s += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(r() * 36)];
     return s;
   };
-  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(0, 3)]}${hex(3)}-${hex(12)}`;
+  // Connection ids are UUIDv7 as the service makes them (server/store/time-ordered-id.ts): the
+  // milliseconds first, so a later session has a larger id; random after that.
+  let sessionsMade = 0;
+  const uuidv7 = () => {
+    const ms = (Date.UTC(2026, 0, 1) + sessionsMade++ * 1000).toString(16).padStart(12, '0');
+    return `${ms.slice(0, 8)}-${ms.slice(8)}-7${hex(3)}-${'89ab'[int(0, 3)]}${hex(3)}-${hex(12)}`;
+  };
   const first = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'yuki'];
   const users = first.flatMap((n) => [`${n}@example.com`, `${n}.ops@example.com`]);
   const roles = ['web', 'api', 'db', 'cache', 'queue', 'search', 'k8s-node', 'bastion', 'build', 'batch', 'mail', 'vpn'];
@@ -99,7 +105,7 @@ export function rowGenerator(seed) {
   const sessions = [];
   const newSession = () => {
     const target = pick(targets);
-    return { id: uuid(), seq: 0, left: int(5, 200), email: pick(users), target, tuser: pick(tusers), env: envOf(target), t: 0 };
+    return { id: uuidv7(), seq: 0, left: int(5, 200), email: pick(users), target, tuser: pick(tusers), env: envOf(target), t: 0 };
   };
   for (let i = 0; i < 200; i++) sessions.push(newSession());
   return (atIso) => {

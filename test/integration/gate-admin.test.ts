@@ -485,7 +485,7 @@ describe('gate admin and audit verbs against the built service', () => {
     expect(rows).toEqual([expect.objectContaining({ command: 'echo gate-cmd-log; exit 4', exitCode: 4, targetName: 'local', targetUser: 'root', userEmail: 'admin@localhost' })]);
     const table = (await ok(admin, ['logs', 'commands', '--grep', 'gate-cmd-log'])).stdout.split('\n');
     expect(table[0]).toMatch(/^TIME\s+USER\s+WHERE\s+EXIT\s+CONN\s+COMMAND$/);
-    expect(table[1]).toMatch(/admin@localhost\s+root@local\s+4\s+[0-9a-f]{8}\s+echo gate-cmd-log; exit 4$/);
+    expect(table[1]).toMatch(new RegExp(`admin@localhost\\s+root@local\\s+4\\s+${rows[0]!.connectionId.slice(-8)}\\s+echo gate-cmd-log; exit 4$`));
     expect(await fails(admin, ['logs', 'commands', '--type', 'x'], 2)).toMatch(/--type does not apply/);
 
     const follow = admin.start(['logs', 'commands', '--follow', '--json', '--grep', 'followed-cmd']);

@@ -96,8 +96,9 @@ async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<num
 
 const FOLLOW_POLL_MS = 1000;
 
+/** CONN is the last 8 digits: connection ids are UUIDv7, whose first digits are the time. */
 function commandRows(entries: CommandLogEntry[]): string[][] {
-  return entries.map((e) => [localTime(e.at), e.userEmail, `${e.targetUser}@${e.targetName}`, e.exitCode === null ? '' : String(e.exitCode), e.connectionId.slice(0, 8), e.command.replace(/\n/g, ' ⏎ ')]);
+  return entries.map((e) => [localTime(e.at), e.userEmail, `${e.targetUser}@${e.targetName}`, e.exitCode === null ? '' : String(e.exitCode), e.connectionId.slice(-8), e.command.replace(/\n/g, ' ⏎ ')]);
 }
 const COMMAND_HEADER = ['TIME', 'USER', 'WHERE', 'EXIT', 'CONN', 'COMMAND'];
 

@@ -3,7 +3,8 @@
  * `/ws/connections/:id`), listed, and closed. Another user's connection is invisible (404).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { timeOrderedId } from '../../store/time-ordered-id';
 import { GatehouseError } from '../../../protocol/errors';
 import type { ConnectionInfo, CreateConnectionRequest } from '../../../protocol/api-types';
 import { MAX_TERM_COLS, MAX_TERM_ROWS } from '../../../protocol/terminal-messages';
@@ -72,7 +73,7 @@ export function registerConnectionRoutes(app: FastifyInstance, s: Services, acce
         auditCall(s, req, { type: 'connection.open', v: 1, outcome: 'denied', target, ...(targetUser ? { targetUser } : {}), reason: (e as Error).message });
         throw e;
       }
-      const id = randomUUID();
+      const id = timeOrderedId();
       const permit = allowed.permit;
       const kind = command === undefined ? 'shell' : 'exec';
       const row = await s.store.connections.create({ id, permit, kind, command: command ?? null, pty });

@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../../store/time-ordered-id';
 import { GatehouseError } from '../../../protocol/errors';
 import { parseClientControl } from '../../../protocol/terminal-messages';
 import type { Services } from '../../services';
@@ -70,7 +70,7 @@ export function registerTunnelWs(app: FastifyInstance, s: Services, access: Acce
           s.audit.emit({ type: 'connection.open', v: 1, outcome: 'denied', target: targetName, reason: (e as Error).message }, { actor, source: req.ip });
           throw e;
         }
-        id = randomUUID();
+        id = timeOrderedId();
         await s.store.connections.create({ id, permit: allowed.permit, kind: 'tunnel', command: `tcp 127.0.0.1:${port}`, pty: false });
         s.audit.emit({ type: 'connection.open', v: 1, outcome: 'success', connectionId: id, target: targetName }, { actor, source: req.ip });
         const t = allowed.target;
