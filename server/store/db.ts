@@ -76,25 +76,20 @@ export async function openDb(path: string): Promise<Db> {
     close: () => enqueue(() => new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())))),
   };
 
-  await db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;');
+  await db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cache_size=${CACHE_KIB};`);
   await migrate(db);
   return db;
 }
 
-/**
- * A second, read-only connection for searches (command and event logs): with WAL, its reads
- * never wait for the writer's queue nor hold it up, so a long full-text search does not delay
- * the batched writers, and neither runs on the event loop.
- */
-export async function openReader(path: string): Promise<Queryable & { close(): Promise<void> }> {
-  const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const d = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
-  });
-  const q = direct(raw);
-  await q.exec('PRAGMA busy_timeout=5000; PRAGMA query_only=ON;');
-  return { ...q, close: () => new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve()))) };
-}
 
+/**
+ * Page cache per connection (negative: KiB), 32 MiB instead of SQLite's 2 MiB. The command log's
+ * indexes (time, user, target, connection, the trigram index) take inserts at a few hundred
+ * places at once; with 2 MiB their pages fall out of the cache and every insert reads them back
+ * (measured at 300,000 rows: ~10 µs of the writer's ~50 µs per row). Memory grows to this only
+ * as the database does.
+ */
+export const CACHE_KIB = -32768;
 async function migrate(db: Db): Promise<void> {
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
   let version = row?.user_version ?? 0;

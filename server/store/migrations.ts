@@ -6,10 +6,12 @@ import m001 from './migrations/001-init.sql';
 import m002 from './migrations/002-identity.sql';
 import m003 from './migrations/003-commands.sql';
 import m004 from './migrations/004-jit.sql';
+import m005 from './migrations/005-commands-fts-lean.sql';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 1, sql: m001 },
   { version: 2, sql: m002 },
   { version: 3, sql: m003 },
   { version: 4, sql: m004 },
+  { version: 5, sql: m005 },
 ];

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../../server/store/db';
-import { createBatchedWriter, insertRows } from '../../../../server/store/batched-writer';
+import { createBatchedWriter, insertRows, type JsonRows } from '../../../../server/store/batched-writer';
 
 let dir = '';
 let db: Db | null = null;
@@ -64,5 +64,36 @@ describe('batched writer', () => {
     release();
     await w.flush();
     expect((await d.all<{ n: number }>('SELECT n FROM t ORDER BY rowid')).map((r) => r.n)).toEqual([0, 1, 7, 8, 9, 10, 11]);
+  });
+
+  it('counts packed rows by weight: batches of at most maxBatch rows, overflow drops whole packs', async () => {
+    const d = await fresh();
+    const batches: number[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const w = createBatchedWriter<JsonRows>({
+      db: d, name: 't', log: () => undefined, maxBatch: 5, maxQueue: 8, flushMs: 1,
+      weight: (p) => p.rows,
+      write: async (tx, packs) => {
+        if (calls++ === 0) await slow;
+        batches.push(packs.reduce((n, p) => n + p.rows, 0));
+        await insertRows(tx, 't', ['n', 's'], packs);
+      },
+    });
+    const pack = (from: number, n: number): JsonRows => ({ json: Array.from({ length: n }, (_, i) => JSON.stringify([from + i, `p${from}`])).join(','), rows: n });
+    w.push(pack(0, 2)); // taken by the first, slow transaction
+    await new Promise((r) => setTimeout(r, 20));
+    w.push(pack(10, 3));
+    w.push(pack(20, 3));
+    w.push(pack(30, 3)); // 9 rows waiting > maxQueue 8: the oldest pack (3 rows) goes
+    expect(w.failures()).toBe(3);
+    w.push(pack(40, 1));
+    release();
+    await w.flush();
+    expect(batches).toEqual([2, 3, 4]); // in push order, at most 5 rows each: [20-22], then [30-32, 40]
+    const rows = await d.all<{ n: number; s: string }>('SELECT n, s FROM t ORDER BY rowid');
+    expect(rows.map((r) => r.n)).toEqual([0, 1, 20, 21, 22, 30, 31, 32, 40]);
+    expect(rows[2]).toEqual({ n: 20, s: 'p20' });
   });
 });
