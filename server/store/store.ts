@@ -1,5 +1,6 @@
 /** The store: the database and one small repository per table, opened together. */
-import { openDb, openReader, type Db } from './db';
+import { CACHE_KIB, openDb, type Db } from './db';
+import { openReaderProcess } from './reader-process';
 import { usersRepo } from './users-repo';
 import { authSessionsRepo } from './auth-sessions-repo';
 import { targetsRepo } from './targets-repo';
@@ -14,7 +15,8 @@ import { requestsRepo } from './requests-repo';
 
 export async function openStore(path: string, log: (msg: string) => void = (m) => process.stderr.write(`gatehouse: ${m}\n`)) {
   const db: Db = await openDb(path);
-  const reader = await openReader(path);
+  // Searches: a read-only connection in a niced child process (reader-process.ts).
+  const reader = await openReaderProcess(path, CACHE_KIB, log);
   const commands = commandsRepo(db, reader, log);
   return {
     db,
