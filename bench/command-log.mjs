@@ -5,7 +5,7 @@
 // 1,000,000 rows run back to back.
 //
 //   node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]
-//                              [--producer-batch 250] [--max-lag 20000] [--shell-cmd 'base64 /dev/urandom']
+//                              [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom']
 //                              [--search-gap 0] [--nice-pool N] [--no-screen] [--no-detector] [--no-write] [--keep]
 //                              [--src DIR [--write-src]]
 //
@@ -36,6 +36,8 @@
 // stall above 20 ms is listed with what overlapped it and whether the event loop's thread was
 // running, waiting for a core, or neither (blocked, or its vCPU stolen by the hypervisor).
 //
+// --rate N pushes at most N rows/s: the writer then has slack, and the phase says whether the
+// goal rate is sustained without stalls, rather than how far the writer saturates the machine.
 // --search-gap MS waits that long between searches (default 0: back to back, the acceptance
 // setting). --nice-pool N lowers the CPU priority of libuv's threadpool threads (where sqlite3
 // runs) to nice N, leaving the event loop's thread at its own priority (an experiment).
@@ -69,7 +71,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
     'usage: node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]\n' +
-      "                                  [--producer-batch 250] [--max-lag 20000] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
+      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
   );
   process.exit(2);
 }
@@ -83,6 +85,7 @@ try {
       phases: { type: 'string', default: ALL_PHASES.join(',') },
       'producer-batch': { type: 'string', default: '250' },
       'max-lag': { type: 'string', default: '20000' },
+      rate: { type: 'string' },
       'shell-cmd': { type: 'string', default: 'base64 /dev/urandom' },
       'no-screen': { type: 'boolean', default: false },
       'no-detector': { type: 'boolean', default: false },
@@ -109,6 +112,8 @@ const SECONDS = Number(opts.seconds);
 if (!(SECONDS > 0)) usage('--seconds must be > 0');
 const PRODUCER_BATCH = posInt('producer-batch');
 const MAX_LAG = posInt('max-lag');
+// --rate N: push at most N rows/s (a load at a set rate, not saturation); default as fast as the writer commits.
+const RATE = opts.rate === undefined ? null : posInt('rate');
 const PHASES = opts.phases.split(',').map((s) => s.trim()).filter(Boolean);
 for (const p of PHASES) if (!ALL_PHASES.includes(p)) usage(`unknown phase ${p}`);
 const SCREEN = !opts['no-screen'];
@@ -317,6 +322,10 @@ async function main() {
       producerDone = new Promise((resolve) => {
         const produce = () => {
           if (!running) return resolve();
+          if (RATE !== null && ing.pushed >= (RATE * (performance.now() - tStart)) / 1000) {
+            setTimeout(produce, 1);
+            return;
+          }
           if (ing.pushed - ing.committed > MAX_LAG) {
             ing.backoffs++;
             setTimeout(produce, 2);
@@ -504,7 +513,7 @@ async function main() {
     `Command: \`${COMMAND_LINE}\``,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, kernel ${release()}; node ${process.version}, SQLite ${sqliteVersion} (npm sqlite3), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; load avg at start ${loadStart}, end ${loadEnd} (shared machine: other sessions run test suites); the run took ${minutes.toFixed(1)} min.`,
-    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector' : ''}${SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}`,
+    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector' : ''}${SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}`,
     '',
     `Seed: ${fInt(seed.rows)} rows in ${seed.secs.toFixed(1)} s = **${fInt(seed.rate)} rows/s** (transactions of ${fInt(seed.txnRowsMedian)} rows, median ${f1(seed.txnMedianMs)} ms each, ${f1(seed.syncMsPerTxn)} ms of it on the event loop); database ${seed.dbMB.toFixed(0)} MB.`,
   ];
@@ -558,11 +567,13 @@ function describeWriter(root) {
   const repo = read('commands-repo.ts');
   const writer = read('batched-writer.ts');
   const flushMs = /flushMs:\s*(\d+)/.exec(repo)?.[1] ?? '?';
-  const maxBatch = /maxBatch \?\? ([\d_]+)/.exec(writer)?.[1] ?? '?';
+  const maxBatch = (/maxBatch:\s*([\d_]+)/.exec(repo) ?? /maxBatch \?\? ([\d_]+)/.exec(writer))?.[1]?.replace(/_/g, ',') ?? '?';
+  const packed = /PACK = (\d+)/.exec(repo)?.[1];
+  const reader = /openReaderProcess/.test(read('store.ts')) ? `; searches in a child process at nice ${/const NICE = (\d+)/.exec(read('reader-process.ts'))?.[1] ?? '?'}` : '';
   const json = /json_each/.test(repo + writer);
-  const perStatement = /ROWS_PER_STATEMENT = ([\d_]+)/.exec(repo + writer)?.[1];
+  const perStatement = /ROWS_PER_STATEMENT = ([\d_]+)/.exec(repo + writer)?.[1]?.replace(/_/g, ',');
   const inserts = json ? `rows as one JSON parameter per INSERT (json_each)${perStatement ? `, ≤ ${perStatement} rows each` : ''}` : 'multi-row INSERTs with 11 bound parameters per row';
-  return `flushMs ${flushMs}, maxBatch ${maxBatch}, ${inserts}`;
+  return `flushMs ${flushMs}, maxBatch ${maxBatch} rows, ${inserts}${packed ? `, rows packed per event-loop turn (≤ ${packed})` : ''}${reader}`;
 }
 
 function gitRev() {

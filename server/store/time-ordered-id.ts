@@ -1,6 +1,6 @@
 /**
- * Connection ids are UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
- * They sort by creation time, so the rows keyed by them (`commands (connection_id, seq)`,
+ * Connection ids are UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, a 12-bit counter (random
+ * start) and 62 random bits. They sort by creation time, so the rows keyed by them (`commands (connection_id, seq)`,
  * connection_events) are inserted near the end of their indexes, where the pages are already
  * in the cache, instead of at random places in a large B-tree: measured at 300,000 command rows,
  * random v4 ids cost the command writer ~10 µs more per row. The random part keeps them as hard
