@@ -136,8 +136,11 @@ export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => vo
         params.push(likePattern(q.grep));
         if (hasWildcard(q.grep)) (where.push('instr(lower(c.command), lower(?)) > 0'), params.push(q.grep));
       }
-      if (q.userEmail) (where.push('c.user_email = ? COLLATE NOCASE'), params.push(q.userEmail));
-      if (q.targetName) (where.push('c.target_name = ?'), params.push(q.targetName));
+      // With a needle, `+` keeps the planner from driving by the user or target index: that
+      // would look up every row of a busy user in the FTS index and sort them all.
+      const col = (c: string) => (fts ? `+c.${c}` : `c.${c}`);
+      if (q.userEmail) (where.push(`${col('user_email')} = ? COLLATE NOCASE`), params.push(q.userEmail));
+      if (q.targetName) (where.push(`${col('target_name')} = ?`), params.push(q.targetName));
       if (q.connectionId) (where.push('c.connection_id = ?'), params.push(q.connectionId));
       if (q.since) (where.push('c.at >= ?'), params.push(q.since));
       if (q.until) (where.push('c.at <= ?'), params.push(q.until));

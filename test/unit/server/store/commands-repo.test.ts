@@ -83,6 +83,17 @@ describe('command log search', () => {
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/SCAN commands_fts VIRTUAL TABLE INDEX \d+:L/);
   });
 
+  it('filters by user (any case) and target from their indexes, newest first, without sorting', async () => {
+    const s = await seeded();
+    s.commands.add(row('whoami', { user_email: 'Bob@Example.com', seq: 99 }));
+    await s.commands.flush();
+    expect((await s.commands.query({ userEmail: 'bob@example.COM' })).map((r) => r.command)).toEqual(['whoami']);
+    expect((await s.commands.query({ targetName: 'db-02', limit: 2 })).map((r) => r.command)).toEqual(['grep École notes', 'cat my_file.txt']);
+    const plan = async (sql: string) => (await s.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ['x'])).map((p) => p.detail).join(' | ');
+    expect(await plan('SELECT c.id FROM commands c WHERE c.user_email = ? COLLATE NOCASE ORDER BY c.id DESC LIMIT 10')).toMatch(/^SEARCH c USING (COVERING )?INDEX commands_user \(user_email=\?\)$/); // no TEMP B-TREE
+    expect(await plan('SELECT c.id FROM commands c WHERE c.target_name = ? ORDER BY c.id DESC LIMIT 10')).toMatch(/^SEARCH c USING (COVERING )?INDEX commands_target \(target_name=\?\)$/);
+  });
+
   it('sets exit statuses in the batch of their rows and in later ones, for the right connection', async () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-cmds-'));
     const s = (store = await openStore(join(dir, 'gatehouse.db'), () => undefined));
