@@ -91,6 +91,10 @@ const PROMPTISH = /[$#%>] ?$/;
  */
 const UNHOOKING = /\b(PROMPT_COMMAND|PS[012]|__gh_\w*|promptvars)\b|(^|[\s;&|(/])(exec|(ba|da|z|k|c|tc|fi|rba)?sh|su|sudo)(?=$|[\s;&|)])/;
 
+/** What the terminal sees after Enter: the newline, and readline's end of bracketed paste. */
+const NEWLINE = new TextEncoder().encode('\r\n');
+const NEWLINE_BP = new TextEncoder().encode('\r\n\x1b[?2004l');
+
 export interface CommandDetectorStats {
   /** Authenticated markers seen. */
   markers: number;
@@ -232,6 +236,10 @@ class Detector implements CommandDetector {
 
   private finish(): void {
     if (this.done) return;
+    // Enter was pressed but the newline's echo never came: the shell ended right after reading
+    // the line (`exit`), and a pty may lose its last output when it closes. The line was still
+    // submitted; let the terminal see the newline, and the usual checks decide what it was.
+    if (this.pending.length > 0 && !isAlternate(this.term)) this.write(this.term.modes.bracketedPasteMode ? NEWLINE_BP : NEWLINE);
     const s = this.sub;
     if (s && (s.state === 'await' || s.state === 'decide')) this.emitRest(s);
     this.sub = null;

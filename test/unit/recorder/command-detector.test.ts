@@ -291,6 +291,28 @@ describe('screen method (a shell without markers: dash)', () => {
     expect(rows).toEqual(['stty -echo', 'cat', 'read v', 'echo done']);
   });
 
+  it('a line submitted just before the shell ended counts, though the newline\'s echo was lost; a hidden one does not', async () => {
+    const s = new Session({ nonce: null }).o('$ ');
+    typed(s, 'echo hi').o('hi\r\n$ ');
+    s.i('exit\r').o('exit'); // the pty closed before "\r\n" reached us
+    s.det.onEvent({ kind: 'x', t: 9, code: 0 });
+    expect((await s.end()).map((r) => r.text)).toEqual(['echo hi', 'exit']);
+
+    // The same with a line editor (bash whose hooks were removed): readline would also have
+    // ended bracketed paste, lost with the newline.
+    const r = new Session({ nonce: null }).o('\x1b[?2004h$ ');
+    r.i('echo hi\r').o('echo hi\r\n\x1b[?2004l\rhi\r\n\x1b[?2004h$ ');
+    r.i('exit\r').o('exit');
+    r.det.onEvent({ kind: 'x', t: 9, code: 0 });
+    expect((await r.end()).map((x) => x.text)).toEqual(['echo hi', 'exit']);
+
+    const p = new Session({ nonce: null }).o('$ ');
+    typed(p, 'stty -echo').o('$ ');
+    p.i('secret\r'); // typed with echo off, then the session ended
+    p.det.onEvent({ kind: 'x', t: 9, code: 0 });
+    expect((await p.end()).map((r) => r.text)).toEqual(['stty -echo']);
+  });
+
   it('a paste of several lines is several commands (the kernel echoes them before the shell reads them)', async () => {
     const s = new Session({ nonce: null }).o('$ ');
     s.i('ls\rpwd\rtrue\r').o('ls\r\npwd\r\ntrue\r\n');
