@@ -570,9 +570,10 @@ function describeWriter(root) {
   const maxBatch = (/maxBatch:\s*([\d_]+)/.exec(repo) ?? /maxBatch \?\? ([\d_]+)/.exec(writer))?.[1]?.replace(/_/g, ',') ?? '?';
   const packed = /PACK = (\d+)/.exec(repo)?.[1];
   const reader = /openReaderProcess/.test(read('store.ts')) ? `; searches in a child process at nice ${/const NICE = (\d+)/.exec(read('reader-process.ts'))?.[1] ?? '?'}` : '';
-  const json = /json_each/.test(repo + writer);
+  const json = /jsonb?_each/.test(repo + writer);
+  const each = /FROM jsonb_each/.test(writer) ? 'jsonb_each' : 'json_each';
   const perStatement = /ROWS_PER_STATEMENT = ([\d_]+)/.exec(repo + writer)?.[1]?.replace(/_/g, ',');
-  const inserts = json ? `rows as one JSON parameter per INSERT (json_each)${perStatement ? `, ≤ ${perStatement} rows each` : ''}` : 'multi-row INSERTs with 11 bound parameters per row';
+  const inserts = json ? `rows as one JSON parameter per INSERT (${each})${perStatement ? `, ≤ ${perStatement} rows each` : ''}` : 'multi-row INSERTs with 11 bound parameters per row';
   return `flushMs ${flushMs}, maxBatch ${maxBatch} rows, ${inserts}${packed ? `, rows packed per event-loop turn (≤ ${packed})` : ''}${reader}`;
 }
 

@@ -71,7 +71,7 @@ async function writeOps(tx: Queryable, ops: Op[]): Promise<void> {
   if (inserts.length) await insertRows(tx, 'commands', COLUMNS, inserts);
   if (exits.length) {
     await tx.run(
-      'UPDATE commands SET exit_code = e.value ->> 2 FROM json_each(?) AS e WHERE commands.connection_id = e.value ->> 0 AND commands.seq = e.value ->> 1',
+      'UPDATE commands SET exit_code = e.value ->> 2 FROM jsonb_each(?) AS e WHERE commands.connection_id = e.value ->> 0 AND commands.seq = e.value ->> 1',
       [`[${exits.join(',')}]`],
     );
   }
