@@ -357,6 +357,8 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
     await group.locator('input.member-email').fill('nobody@example.com');
     await group.locator('button.add-member').click();
     await expect.poll(() => page.textContent('section > .form-error')).toMatch(/\S/);
+    // The list reloads after the refusal (a fresh, empty field); type after that.
+    await expect.poll(() => page.locator(`tr[data-group="${GROUP}"] input.member-email`).inputValue()).toBe('');
     await page.locator(`tr[data-group="${GROUP}"] input.member-email`).fill(USER);
     await page.locator(`tr[data-group="${GROUP}"] button.add-member`).click();
     await expect.poll(() => page.locator(`tr[data-group="${GROUP}"] .group-members .chip`).allTextContents()).toEqual([`${USER}×`]);
@@ -409,6 +411,8 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
     await env().locator('input.env-removal').fill('forever');
     await env().locator('button.set-removal').click();
     await expect.poll(() => page.textContent('section > .form-error')).toMatch(/offlineRemoval/);
+    // The list reloads after the refusal and shows the stored value again; type after that.
+    await expect.poll(() => env().locator('input.env-removal').inputValue()).toBe('7d');
     await env().locator('input.env-removal').fill('12h');
     await env().locator('button.set-removal').click();
     await expect.poll(() => env().locator('input.env-removal').inputValue()).toBe('12h');
