@@ -28,6 +28,7 @@ const NICE = 19;
  */
 const CHILD = String.raw`
 'use strict';
+process.title = 'gatehouse: search';
 const [sqlite3Path, dbPath, cacheKib, nice] = process.argv.slice(1);
 try { require('node:os').setPriority(Number(nice)); } catch {}
 const sqlite3 = require(sqlite3Path);

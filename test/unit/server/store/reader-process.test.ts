@@ -50,6 +50,8 @@ describe('search process', () => {
     const pid = reader.pid()!;
     expect(pid).not.toBe(process.pid);
     expect(niceOf(pid)).toBe(19);
+    // Named for operators: ps shows this, not the program's text.
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toMatch(/^gatehouse: search/);
   });
 
   it('refuses writes and reports SQL errors as errors', async () => {
