@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type Page } from 'playwright-core';
 import type { ApiKeyInfo, PolicyDoc, SessionInfo, UserDetails } from '../../protocol/api-types';
-import { launchBrowser, type BrowserSession } from '../helpers/browser';
+import { changePassword, launchBrowser, logIn, type BrowserSession } from '../helpers/browser';
 import { totpCode } from '../helpers/totp';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 
@@ -434,21 +434,6 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
     await env().waitFor({ state: 'detached' });
   });
 });
-
-async function logIn(p: Page, email: string, password: string): Promise<void> {
-  await p.waitForURL(/#\/login$/);
-  await p.fill('#email', email);
-  await p.fill('#password', password);
-  await p.click('button[type=submit]');
-}
-
-async function changePassword(p: Page, current: string, next: string): Promise<void> {
-  await p.fill('#current-password', current);
-  await p.fill('#new-password', next);
-  await p.fill('#confirm-password', next);
-  await p.click('button[type=submit]');
-  await p.waitForURL(/#\/targets$/);
-}
 
 /** RFC 4180: quoted fields may hold commas, doubled quotes and line breaks. */
 function parseCsv(text: string): string[][] {

@@ -8,11 +8,11 @@
  * channel name with markup in it shows as text), never the tokens, and re-reads the state by
  * itself while the tab is open.
  */
-import { createServer } from 'node:net';
+import { deadPort } from '../helpers/dead-port';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SlackStatus } from '../../protocol/api-types';
-import { launchBrowser, type BrowserSession } from '../helpers/browser';
+import { changePassword, launchBrowser, logIn, type BrowserSession } from '../helpers/browser';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 
 const ADMIN = 'admin@localhost';
@@ -22,15 +22,6 @@ const APP_TOKEN = 'xapp-test-app-secret';
 /** Markup in a configured name must reach the page as text, not as elements. */
 const CHANNEL = 'ops-<b id="injected">log</b>';
 const COMMAND = '/bastion';
-
-/** A loopback port nothing listens on: bound to 127.0.0.1:0, then released. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const servers: ServerProcess[] = [];
 const browsers: BrowserSession[] = [];
@@ -134,18 +125,3 @@ describe('browser admin Slack page (built service + Chromium)', () => {
     expect(asked).toBe(0);
   }, 90_000);
 });
-
-async function logIn(p: Page, email: string, password: string): Promise<void> {
-  await p.waitForURL(/#\/login$/);
-  await p.fill('#email', email);
-  await p.fill('#password', password);
-  await p.click('button[type=submit]');
-}
-
-async function changePassword(p: Page, current: string, next: string): Promise<void> {
-  await p.fill('#current-password', current);
-  await p.fill('#new-password', next);
-  await p.fill('#confirm-password', next);
-  await p.click('button[type=submit]');
-  await p.waitForURL(/#\/targets$/);
-}

@@ -83,3 +83,20 @@ export async function typeLine(p: Page, text: string): Promise<void> {
   await p.keyboard.type(text);
   await p.keyboard.press('Enter');
 }
+
+/** The login form, from the login page. */
+export async function logIn(p: Page, email: string, password: string): Promise<void> {
+  await p.waitForURL(/#\/login$/);
+  await p.fill('#email', email);
+  await p.fill('#password', password);
+  await p.click('button[type=submit]');
+}
+
+/** The forced password change after a first login; lands on the targets page. */
+export async function changePassword(p: Page, current: string, next: string): Promise<void> {
+  await p.fill('#current-password', current);
+  await p.fill('#new-password', next);
+  await p.fill('#confirm-password', next);
+  await p.click('button[type=submit]');
+  await p.waitForURL(/#\/targets$/);
+}

@@ -3,17 +3,8 @@
  * starts and serves, keeps retrying and says why, and JIT approvals work from the API.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createServer } from 'node:net';
+import { deadPort } from '../helpers/dead-port';
 import { startInProcess, adminToken, api, apiLogin, type TestServer } from '../helpers/in-process-server';
-
-/** A loopback port nothing listens on: bound to 127.0.0.1:0, then released. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 let s: TestServer;
 
