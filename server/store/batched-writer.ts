@@ -2,8 +2,8 @@
  * The store's writer for high-rate rows (audit events, commands): callers `push()` and return at
  * once; queued items are written in ONE transaction every `flushMs` (or as soon as `maxBatch`
  * rows are waiting), in push order. An item stands for `weight(item)` rows (default 1): a caller
- * may push rows already packed together, and every bound below counts rows. A failed transaction is reported through `log` and counted,
- * never thrown into the callers (evidence writers must not take a session down), and the queue
+ * may push rows already packed together, and every bound below counts rows. A failed
+ * transaction is reported through `log` and counted, never thrown into the callers (evidence writers must not take a session down), and the queue
  * is bounded: one transaction runs at a time and everything else waits in `queue`, so past
  * `maxQueue` the oldest waiting items are dropped and counted, and a stuck or slow disk cannot
  * grow the service's memory without limit.
@@ -42,9 +42,14 @@ export function createBatchedWriter<T>(opts: {
   /** Writes batches until the queue is empty; one drain at a time, so `queue` is all that waits. */
   async function drain(): Promise<void> {
     while (queue.length > 0) {
+      // Items in order up to maxBatch rows; always at least one, however heavy.
       let take = 0;
       let rows = 0;
-      while (take < queue.length && (take === 0 || rows + weight(queue[take]!) <= maxBatch)) rows += weight(queue[take++]!);
+      for (; take < queue.length; take++) {
+        const w = weight(queue[take]!);
+        if (take > 0 && rows + w > maxBatch) break;
+        rows += w;
+      }
       const batch = queue.splice(0, take);
       queued -= rows;
       await opts.db.transaction((tx) => opts.write(tx, batch)).catch((e: unknown) => {

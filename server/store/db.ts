@@ -81,7 +81,6 @@ export async function openDb(path: string): Promise<Db> {
   return db;
 }
 
-
 /**
  * Page cache per connection (negative: KiB), 32 MiB instead of SQLite's 2 MiB. The command log's
  * indexes (time, user, target, connection, the trigram index) take inserts at a few hundred
@@ -90,6 +89,7 @@ export async function openDb(path: string): Promise<Db> {
  * as the database does.
  */
 export const CACHE_KIB = -32768;
+
 async function migrate(db: Db): Promise<void> {
   const row = await db.get<{ user_version: number }>('PRAGMA user_version');
   let version = row?.user_version ?? 0;

@@ -82,15 +82,19 @@ export async function openReaderProcess(path: string, cacheKib: number, log: (ms
           else p?.resolve(m.rows);
         }
       });
-      c.on('error', reject);
-      c.on('exit', (code, signal) => {
-        const why = new Error(`the search process ended (${signal ?? `exit ${code}`})`);
+      // Either way the child is gone: fail what waits on it, and let the next query start anew.
+      let ended = false;
+      const gone = (why: Error) => {
+        if (ended) return; // 'error' can come before 'exit'
+        ended = true;
         reject(why);
         if (child === c) (child = null), (ready = null);
         for (const p of pending.values()) p.reject(why);
         pending.clear();
         if (!closed) log(`${why.message}; the next search starts a new one`);
-      });
+      };
+      c.on('error', (e) => gone(new Error(`the search process failed: ${e.message}`)));
+      c.on('exit', (code, signal) => gone(new Error(`the search process ended (${signal ?? `exit ${code}`})`)));
     });
   }
 
