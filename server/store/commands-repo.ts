@@ -97,18 +97,18 @@ export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => vo
     weight: (op) => ('json' in op ? op.rows : 1),
   });
 
-  // Rows added in one turn of the event loop are packed into one string at the end of it (or
-  // every PACK rows): under a flood, rows wait in the queue for up to a transaction's time, and a
-  // few long strings are far less for the GC to promote and mark than thousands of row objects
-  // (measured: major GC pauses, stretched when the machine is busy, were the event loop's worst
-  // stalls while rows poured in).
+  // Rows added in one turn of the event loop are packed into one Buffer of JSON at the end of it
+  // (or every PACK rows): under a flood, rows wait in the queue for up to a transaction's time,
+  // and a few Buffers outside the JS heap are nothing for the GC to promote and mark, where
+  // thousands of row objects were (measured: major GC pauses, stretched when the machine is busy,
+  // were the event loop's worst stalls while rows poured in).
   const PACK = 500;
   let open: string[] = [];
   let packing = false;
   const pack = () => {
     packing = false;
     if (!open.length) return;
-    writer.push({ json: open.join(','), rows: open.length });
+    writer.push({ json: Buffer.from(open.join(',')), rows: open.length });
     open = [];
   };
   return {

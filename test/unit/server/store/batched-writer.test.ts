@@ -81,7 +81,7 @@ describe('batched writer', () => {
         await insertRows(tx, 't', ['n', 's'], packs);
       },
     });
-    const pack = (from: number, n: number): JsonRows => ({ json: Array.from({ length: n }, (_, i) => JSON.stringify([from + i, `p${from}`])).join(','), rows: n });
+    const pack = (from: number, n: number): JsonRows => ({ json: Buffer.from(Array.from({ length: n }, (_, i) => JSON.stringify([from + i, `p${from}`])).join(',')), rows: n });
     w.push(pack(0, 2)); // taken by the first, slow transaction
     await new Promise((r) => setTimeout(r, 20));
     w.push(pack(10, 3));
@@ -95,5 +95,24 @@ describe('batched writer', () => {
     const rows = await d.all<{ n: number; s: string }>('SELECT n, s FROM t ORDER BY rowid');
     expect(rows.map((r) => r.n)).toEqual([0, 1, 20, 21, 22, 30, 31, 32, 40]);
     expect(rows[2]).toEqual({ n: 20, s: 'p20' });
+  });
+
+  it('insertRows keeps order across packed and plain rows and statements, and every character', async () => {
+    const d = await fresh();
+    // (Lone surrogates and NUL are the callers' to clean: commands-repo.ts `wellFormed`.)
+    const text = (i: number) => `${i} 日本語 😀 "q" \\ \t\x1b[0m end`;
+    const packed = (from: number, n: number): JsonRows => ({ json: Buffer.from(Array.from({ length: n }, (_, i) => JSON.stringify([from + i, text(from + i)])).join(',')), rows: n });
+    // 12,001 rows: more than two statements' worth, packs and plain rows interleaved.
+    const input: Array<[number, string] | JsonRows> = [];
+    let n = 0;
+    while (n < 12_001) {
+      if (n % 3000 < 2500) (input.push(packed(n, 500)), (n += 500));
+      else (input.push([n, text(n)]), (n += 1));
+    }
+    await d.transaction((tx) => insertRows(tx, 't', ['n', 's'], input));
+    const rows = await d.all<{ n: number; s: string }>('SELECT n, s FROM t ORDER BY rowid');
+    expect(rows).toHaveLength(n);
+    expect(rows.every((r, i) => r.n === i && r.s === text(i))).toBe(true);
+    expect(rows[7]!.s).toBe('7 日本語 😀 "q" \\ \t\x1b[0m end');
   });
 });
