@@ -35,6 +35,10 @@
 // building its JSON parameter) are timed; per-thread CPU comes from /proc (schedstat), so each
 // stall above 20 ms is listed with what overlapped it and whether the event loop's thread was
 // running, waiting for a core, or neither (blocked, or its vCPU stolen by the hypervisor).
+// A control runs beside every phase: an idle Node process in its own session (its own scheduling
+// group) with the same 1 ms loop-delay monitor (bench/lab/idle-observer.mjs). Its figures are the
+// floor any process had on the machine at that moment; each listed stall (over 15 ms) says
+// whether that idle process was late at the same time (then the machine, not the loop, stalled).
 //
 // --rate N pushes at most N rows/s: the writer then has slack, and the phase says whether the
 // goal rate is sustained without stalls, rather than how far the writer saturates the machine.
@@ -60,11 +64,13 @@ import { NEEDLES, rowGenerator } from './lab/command-rows.mjs';
 import { cpuDelta, cpuSnapshot, fCores, mainSched, poolTids } from './lab/cpu-accounting.mjs';
 import { instrumentSqlite, mark, marks, txns } from './lab/sqlite-trace.mjs';
 import { repoRoot } from './lab/gatehouse.mjs';
+import { epochOf, startIdleObserver } from './lab/idle-observer.mjs';
 import { median, writeSection } from './lab/report.mjs';
 
 const ALL_PHASES = ['shell', 'search', 'ingest', 'ingest+search', 'full'];
 const GOAL_ROWS_PER_S = 20_000;
 const GOAL_STALL_MS = 20;
+const STALL_LOG_MS = 15; // stalls listed (and checked against the idle observer): near misses too
 const HIGH_WATER = 1024 * 1024; // gateway/live-connection.ts HIGH_WATER
 
 function usage(msg) {
@@ -169,6 +175,8 @@ async function main() {
     log(`bench: store: ${m}`);
   });
   onTeardown('store', () => store.close());
+  const observer = await startIdleObserver({ thresholdMs: 10 });
+  onTeardown('idle observer', () => observer.close());
 
   // A separate read-only connection for counting committed rows (SELECT max(id) is a B-tree
   // descent; it must not queue behind the store's searches on the reader connection).
@@ -294,7 +302,7 @@ async function main() {
       const now = performance.now();
       const sc = mainSched();
       // Over a stall, how long the main thread ran and how long it was runnable but waiting for a core.
-      if (now - expect > GOAL_STALL_MS) stalls.push({ end: now, late: now - expect, runMs: (sc.run - lastSched.run) / 1e6, waitMs: (sc.wait - lastSched.wait) / 1e6 });
+      if (now - expect > STALL_LOG_MS) stalls.push({ end: now, late: now - expect, runMs: (sc.run - lastSched.run) / 1e6, waitMs: (sc.wait - lastSched.wait) / 1e6 });
       lastSched = sc;
       expect = now + 5;
       if (running) setTimeout(stallTimer, 5);
@@ -303,6 +311,7 @@ async function main() {
     const cpu0 = cpuSnapshot(shell ? [shell.pty.pid] : []);
     let heapPeak = 0;
     const heapTimer = setInterval(() => (heapPeak = Math.max(heapPeak, getHeapStatistics().used_heap_size)), 100);
+    observer.start();
     h.enable();
     const tStart = performance.now();
     const tEnd = tStart + SECONDS * 1000;
@@ -362,6 +371,7 @@ async function main() {
     // End of the window: stop producing, take the committed count now, then drain.
     running = false;
     h.disable();
+    const control = await observer.stop();
     const cpu = cpuDelta(cpu0, cpuSnapshot(shell ? [shell.pty.pid] : []));
     clearInterval(heapTimer);
     const tStop = performance.now();
@@ -401,7 +411,8 @@ async function main() {
       secs,
       cpu,
       heapPeakMB: heapPeak / 1e6,
-      loop: { max: ms(h.max), p99: ms(h.percentile(99)), p50: ms(h.percentile(50)), mean: ms(h.mean), over20: stalls.length },
+      loop: { max: ms(h.max), p99: ms(h.percentile(99)), p50: ms(h.percentile(50)), mean: ms(h.mean), over20: stalls.filter((x) => x.late > GOAL_STALL_MS).length },
+      control,
       stalls,
       ingest: withIngest ? { ...ing, rate: committedRate, pushRate: ing.pushed / secs, drainSecs } : null,
       txn: phaseTxns.length
@@ -434,12 +445,15 @@ async function main() {
             ...marks.filter((m) => m.t + m.dur >= from && m.t <= to).map((m) => `${m.kind}${m.dur ? ` (${m.dur.toFixed(1)} ms sync)` : ''}: ${m.info}`),
             ...gcs.filter((g) => g.t + g.dur >= from && g.t <= to).map((g) => `gc kind ${g.kind} ${g.dur.toFixed(1)} ms`),
           ];
-          return { late: s.late, runMs: s.runMs, waitMs: s.waitMs, at: (s.end - tStart) / 1000, overl };
+          // The idle observer's lateness over the same interval (its stalls are [due - 5 ms, fired]).
+          const [a, b] = [epochOf(s.end - s.late - 5), epochOf(s.end)];
+          const observerLate = Math.max(0, ...control.stalls.filter(([f, t]) => t >= a && f <= b).map(([f, t]) => t - f - 5));
+          return { late: s.late, runMs: s.runMs, waitMs: s.waitMs, at: (s.end - tStart) / 1000, overl, observerLate };
         }),
       walMB: existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size / 1e6 : 0,
     };
     log(
-      `bench:   loop delay max ${f1(res.loop.max)} ms, p99 ${f1(res.loop.p99)} ms, p50 ${f1(res.loop.p50)} ms; ${stalls.length} stalls > ${GOAL_STALL_MS} ms` +
+      `bench:   loop delay max ${f1(res.loop.max)} ms, p99 ${f1(res.loop.p99)} ms, p50 ${f1(res.loop.p50)} ms; ${res.loop.over20} stalls > ${GOAL_STALL_MS} ms; idle observer: max ${f1(control.max)} ms, p99 ${f1(control.p99)} ms` +
         (res.ingest ? `; committed ${fInt(res.ingest.rate)} rows/s (pushed ${fInt(res.ingest.pushRate)}/s, drain ${res.ingest.drainSecs.toFixed(2)} s, lost ${res.ingest.lost}, failures ${res.ingest.failures})` : '') +
         (res.txn ? `; ${res.txn.n} txns of median ${res.txn.rowsMedian} rows, ${f1(res.txn.msMedian)} ms (max ${f1(res.txn.msMax)}), event loop in INSERT calls + JSON ${f1(res.txn.syncMsMedian)} ms (max ${f1(res.txn.syncMsMax)})` : '') +
         (res.search ? `; ${res.search.n} searches p50 ${f1(res.search.p50)} ms max ${f1(res.search.max)} ms` : '') +
@@ -447,7 +461,7 @@ async function main() {
         `; gc ${res.gc.n}× total ${f1(res.gc.totalMs)} ms max ${f1(res.gc.maxMs)} ms; heap peak ${res.heapPeakMB.toFixed(0)} MB`,
     );
     log(`bench:   cores used: main thread ${fCores(cpu.main)} (+${fCores(cpu.mainWait)} waiting for a core), threadpool ${fCores(cpu.pool)} (+${fCores(cpu.poolWait)} waiting), other threads (V8 GC…) ${fCores(cpu.v8)}, shell ${fCores(cpu.shell)}, other processes ${fCores(cpu.others)}, hypervisor steal ${fCores(cpu.steal)}; machine ${fCores(cpu.machine)} of ${cpus().length}`);
-    for (const w of res.worst) log(`bench:     stall ${f1(w.late)} ms at +${w.at.toFixed(2)} s (main thread ran ${f1(w.runMs)} ms, waited for a core ${f1(w.waitMs)} ms, neither ${f1(Math.max(0, w.late + 5 - w.runMs - w.waitMs))} ms): ${w.overl.length ? w.overl.join(' | ') : '(nothing instrumented overlapped)'}`);
+    for (const w of res.worst) log(`bench:     stall ${describeStall(w, 2)}: ${w.overl.length ? w.overl.join(' | ') : '(nothing instrumented overlapped)'}`);
     return res;
   }
 
@@ -469,12 +483,12 @@ async function main() {
     full: '**shell + ingest + FTS searches (acceptance)**',
   };
   const table = [
-    '| Phase | Committed rows/s | Writer txns: n × rows (median), wall ms median / max, event-loop ms per txn in INSERT calls and their JSON (median / max) | Searches in window | Search latency p50 / max | Loop delay p50 / p99 / max | Timer lateness > 20 ms | GC max (major) | Shell output |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Phase | Committed rows/s | Writer txns: n × rows (median), wall ms median / max, event-loop ms per txn in INSERT calls and their JSON (median / max) | Searches in window | Search latency p50 / max | Loop delay p50 / p99 / max | Timer lateness > 20 ms | Idle observer: loop delay p99 / max | GC max (major) | Shell output |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     table.push(
-      `| ${phaseDesc[r.name]} | ${r.ingest ? `**${fInt(r.ingest.rate)}**${r.ingest.lost || r.ingest.failures ? ` (lost ${r.ingest.lost}, failures ${r.ingest.failures})` : ''}` : '—'} | ${r.txn ? `${r.txn.n} × ${fInt(r.txn.rowsMedian)} rows, ${f1(r.txn.msMedian)} / ${f1(r.txn.msMax)}, ${f1(r.txn.syncMsMedian)} / ${f1(r.txn.syncMsMax)}` : '—'} | ${r.search ? r.search.n : '—'} | ${r.search ? `${f1(r.search.p50)} / ${f1(r.search.max)} ms` : '—'} | ${f1(r.loop.p50)} / ${f1(r.loop.p99)} / **${f1(r.loop.max)}** ms | ${r.loop.over20} | ${f1(r.gc.maxMs)} (${f1(r.gc.majorMax)}) ms | ${r.shell ? `${r.shell.mbps.toFixed(1)} MB/s${r.shell.failure ? ` (sink failed: ${cell(r.shell.failure)})` : ''}` : '—'} |`,
+      `| ${phaseDesc[r.name]} | ${r.ingest ? `**${fInt(r.ingest.rate)}**${r.ingest.lost || r.ingest.failures ? ` (lost ${r.ingest.lost}, failures ${r.ingest.failures})` : ''}` : '—'} | ${r.txn ? `${r.txn.n} × ${fInt(r.txn.rowsMedian)} rows, ${f1(r.txn.msMedian)} / ${f1(r.txn.msMax)}, ${f1(r.txn.syncMsMedian)} / ${f1(r.txn.syncMsMax)}` : '—'} | ${r.search ? r.search.n : '—'} | ${r.search ? `${f1(r.search.p50)} / ${f1(r.search.max)} ms` : '—'} | ${f1(r.loop.p50)} / ${f1(r.loop.p99)} / **${f1(r.loop.max)}** ms | ${r.loop.over20} | ${f1(r.control.p99)} / ${f1(r.control.max)} ms | ${f1(r.gc.maxMs)} (${f1(r.gc.majorMax)}) ms | ${r.shell ? `${r.shell.mbps.toFixed(1)} MB/s${r.shell.failure ? ` (sink failed: ${cell(r.shell.failure)})` : ''}` : '—'} |`,
     );
   }
   const cpuTable = [
@@ -502,13 +516,15 @@ async function main() {
     const each = (f) => fulls.map(f).join('; ');
     verdict.push(`- Committed rows/s ≥ ${GOAL_ROWS_PER_S.toLocaleString('en-US')} (no row lost): **${fulls.every(rateOk) ? 'PASS' : 'FAIL'}** (${each((r) => `${fInt(r.ingest.rate)} rows/s, lost ${r.ingest.lost}, writer failures ${r.ingest.failures}`)})`);
     verdict.push(`- No event-loop stall above ${GOAL_STALL_MS} ms (monitorEventLoopDelay max): **${fulls.every(loopOk) ? 'PASS' : 'FAIL'}** (${each((r) => `max ${f1(r.loop.max)} ms, p99 ${f1(r.loop.p99)} ms; ${r.loop.over20} stalls > ${GOAL_STALL_MS} ms seen by a 5 ms timer`)})`);
+    const over = fulls.flatMap((r) => r.worst.filter((w) => w.late > GOAL_STALL_MS));
+    verdict.push(`- For comparison, an idle Node process on the same machine (the floor any event loop had): loop delay ${each((r) => `max ${f1(r.control.max)} ms, p99 ${f1(r.control.p99)} ms`)}${over.length ? `; of the ${over.length} listed stalls above ${GOAL_STALL_MS} ms, the idle process was more than 10 ms late during ${over.filter((w) => w.observerLate > 0).length}` : ''}`);
     verdict.push(`- Issue 5 "Ingest": **${fulls.every((r) => rateOk(r) && loopOk(r)) ? 'PASS' : 'FAIL'}**${fulls.length > 1 ? ` (${fulls.filter((r) => rateOk(r) && loopOk(r)).length} of ${fulls.length} runs of the acceptance phase met both)` : ''}`);
   } else verdict.push('- The `full` phase was not run: no verdict.');
 
   const worstLines = [];
   for (const r of results) {
     if (!r.worst.length) continue;
-    worstLines.push(`- ${r.name}: ${r.worst.slice(0, 3).map((w) => `${f1(w.late)} ms at +${w.at.toFixed(1)} s (main thread ran ${f1(w.runMs)} ms, waited for a core ${f1(w.waitMs)} ms, neither ${f1(Math.max(0, w.late + 5 - w.runMs - w.waitMs))} ms)${w.overl.length ? ` [${cell(w.overl.slice(0, 4).join('; '))}]` : ''}`).join('; ')}`);
+    worstLines.push(`- ${r.name}: ${r.worst.slice(0, 3).map((w) => `${describeStall(w, 1)}${w.overl.length ? ` [${cell(w.overl.slice(0, 4).join('; '))}]` : ''}`).join('; ')}`);
   }
 
   const header = [
@@ -555,6 +571,13 @@ async function main() {
     writeSection(file, begin, end, body, '# Gatehouse benchmark results');
     log(`bench: figures written to ${file}`);
   }
+}
+
+/** One stall of the event loop, what its thread did meanwhile, and whether an idle process was late too. */
+function describeStall(w, digits) {
+  const neither = Math.max(0, w.late + 5 - w.runMs - w.waitMs);
+  const observer = w.observerLate > 0 ? `the idle observer was ${f1(w.observerLate)} ms late too` : 'the idle observer was on time';
+  return `${f1(w.late)} ms at +${w.at.toFixed(digits)} s (main thread ran ${f1(w.runMs)} ms, waited for a core ${f1(w.waitMs)} ms, neither ${f1(neither)} ms; ${observer})`;
 }
 
 /** The writer's settings as the sources say (they change; the figures must say which applied). */
