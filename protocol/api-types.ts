@@ -84,6 +84,8 @@ export interface ConnectionInfo {
 
 /** One row of the connection log: a state change of a connection, with who and why. */
 export interface ConnectionLogEntry {
+  /** The row's place in the log: `after=` this id continues from it (`--follow`). */
+  id: number;
   at: string;
   connectionId: string;
   state: ConnectionState;

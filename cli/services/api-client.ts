@@ -62,6 +62,10 @@ export interface ConnectionLogFilter {
   target?: string;
   since?: string;
   until?: string;
+  grep?: string;
+  limit?: string;
+  /** Rows after this id, oldest first (follow). */
+  after?: string;
 }
 
 export interface EventLogFilter {
@@ -166,6 +170,7 @@ export class ApiClient {
     return this.call('DELETE', `/api/v1/connections/${encodeURIComponent(id)}`);
   }
 
+  /** The connection log, oldest first: the newest rows, or with `after` the rows after that id. */
   connectionLog(filter: ConnectionLogFilter = {}): Promise<ConnectionLogEntry[]> {
     return this.call('GET', `/api/v1/logs/connections${query(filter)}`);
   }

@@ -69,19 +69,30 @@ export function connectionsRepo(db: Db) {
         params,
       );
     },
-    /** The connection log, newest last, joined with who/where. */
-    log(f: { userEmail?: string; targetName?: string; since?: string; until?: string; limit?: number }) {
+    /**
+     * The connection log joined with who/where, oldest first: the newest `limit` rows, or with
+     * `after` the first `limit` rows after that row id (to follow the log). `grep` is a
+     * case-insensitive substring of the reason, actor, connection id, user, target or target user.
+     */
+    log(f: { userEmail?: string; targetName?: string; since?: string; until?: string; grep?: string; after?: number; limit?: number }) {
       const where: string[] = [];
       const params: (string | number)[] = [];
       if (f.userEmail) (where.push('c.user_email = ?'), params.push(f.userEmail.toLowerCase()));
       if (f.targetName) (where.push('c.target_name = ?'), params.push(f.targetName));
       if (f.since) (where.push('e.at >= ?'), params.push(f.since));
       if (f.until) (where.push('e.at < ?'), params.push(f.until));
+      if (f.after !== undefined) (where.push('e.id > ?'), params.push(f.after));
+      if (f.grep) {
+        const fields = ['e.reason', 'e.actor', 'e.connection_id', 'c.user_email', 'c.target_name', 'c.target_user'];
+        where.push(`(${fields.map((x) => `instr(lower(${x}), ?) > 0`).join(' OR ')})`);
+        for (let i = 0; i < fields.length; i++) params.push(f.grep.toLowerCase());
+      }
       params.push(f.limit ?? 1000);
-      return db.all<{ at: string; connection_id: string; state: ConnectionState; actor: string | null; reason: string | null; user_email: string; target_name: string; target_user: string }>(
-        `SELECT * FROM (SELECT e.id, e.at, e.connection_id, e.state, e.actor, e.reason, c.user_email, c.target_name, c.target_user
+      const rows = `SELECT e.id, e.at, e.connection_id, e.state, e.actor, e.reason, c.user_email, c.target_name, c.target_user
            FROM connection_events e JOIN connections c ON c.id = e.connection_id
-           ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY e.id DESC LIMIT ?) ORDER BY id`,
+           ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
+      return db.all<{ id: number; at: string; connection_id: string; state: ConnectionState; actor: string | null; reason: string | null; user_email: string; target_name: string; target_user: string }>(
+        f.after !== undefined ? `${rows} ORDER BY e.id LIMIT ?` : `SELECT * FROM (${rows} ORDER BY e.id DESC LIMIT ?) ORDER BY id`,
         params,
       );
     },

@@ -199,6 +199,20 @@ describe('browser connections (built service + Chromium)', () => {
     await page.reload();
     await closed.waitFor();
     expect(await page.inputValue('#log-target')).toBe('local');
+
+    // Text: any case, in the reason, who or connection id; only matching rows are shown.
+    await page.fill('#log-grep', 'CLOSED BY USER');
+    await page.click('.filters button[type=submit]');
+    await page.waitForURL(/#\/logs\/connections\?target=local&since=1h&grep=CLOSED\+BY\+USER$/);
+    await closed.waitFor();
+    const matched = await page.locator('.log-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(matched.length).toBeGreaterThan(0);
+    expect(matched.every((t) => /closed by user/i.test(t))).toBe(true);
+    expect(await page.locator(`.log-table tr[data-connection-id="${connectionId}"][data-state="open"]`).count()).toBe(0);
+    await page.fill('#log-grep', '');
+    await page.click('.filters button[type=submit]');
+    await page.waitForURL(/#\/logs\/connections\?target=local&since=1h$/);
+    await page.locator(`.log-table tr[data-connection-id="${connectionId}"][data-state="open"]`).waitFor();
   });
 
   it('downloads the rows shown as CSV', async () => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyInfo, CommandLogEntry, CreateUserResponse, EnvironmentInfo, EventLogEntry, GroupInfo, PolicyDoc, TargetInfo, UserDetails } from '../../protocol/api-types';
+import type { ApiKeyInfo, CommandLogEntry, ConnectionLogEntry, CreateUserResponse, EnvironmentInfo, EventLogEntry, GroupInfo, PolicyDoc, TargetInfo, UserDetails } from '../../protocol/api-types';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 import { fingerprintFrom, gateBin, gateCli, retireBootstrapPassword, serviceApi, type GateCli, type GateResult, type RunOptions } from '../helpers/gate-cli';
 
@@ -173,7 +173,8 @@ describe('gate admin and audit verbs against the built service', () => {
       ['logs', 'events', '--target', 'local'],
       ['logs', 'events', '--outcome', 'maybe'],
       ['logs', 'events', '--limit', 'lots'],
-      ['logs', 'connections', '--grep', 'x'],
+      ['logs', 'connections', '--type', 'x'],
+      ['logs', 'connections', '--limit', '0'],
       ['logs', 'events', '--since', 'last tuesday'],
       ['login', '--totp', '12ab'],
     ];
@@ -541,6 +542,41 @@ describe('gate admin and audit verbs against the built service', () => {
     expect(used.stdout).toBe('jit-ok\n');
     const mine = await jsonOf<{ id: string; state: string }[]>(dev, ['requests', 'ls']);
     expect(mine).toEqual([expect.objectContaining({ id, state: 'approved' })]);
+  });
+
+  it('logs connections: --grep finds entries by reason or connection id, --follow prints new ones', async () => {
+    const follow = admin.start(['logs', 'connections', '--follow', '--json', '--target', 'local', '--limit', '1']);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await admin.run(['connect', 'local', '--', 'echo', 'conn-followed'])).code).toBe(0);
+      const [cmd] = await jsonOf<CommandLogEntry[]>(admin, ['logs', 'commands', '--grep', 'conn-followed']);
+      const id = cmd!.connectionId;
+      const end = Date.now() + 10_000;
+      const states = () => follow.output().stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLogEntry).filter((e) => e.connectionId === id).map((e) => e.state);
+      while (!states().includes('closed') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(states()).toEqual(['open', 'connected', 'closed']);
+      const lines = follow.output().stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLogEntry);
+      expect(lines.map((e) => e.id)).toEqual([...lines.map((e) => e.id)].sort((a, b) => a - b)); // in log order, none twice
+      expect(new Set(lines.map((e) => e.id)).size).toBe(lines.length);
+
+      // --grep: a piece of the connection id (any case) finds exactly that connection's entries.
+      const byId = await jsonOf<ConnectionLogEntry[]>(admin, ['logs', 'connections', '--grep', id.slice(-8).toUpperCase()]);
+      expect(byId.map((e) => [e.connectionId, e.state])).toEqual([[id, 'open'], [id, 'connected'], [id, 'closed']]);
+      // The reason the exec connection closed with, searched in capitals: every entry found has it.
+      const reason = byId[2]!.reason;
+      expect(reason).toMatch(/\w/);
+      const byReason = await jsonOf<ConnectionLogEntry[]>(admin, ['logs', 'connections', '--grep', reason!.toUpperCase()]);
+      expect(byReason.map((e) => e.id)).toContain(byId[2]!.id);
+      expect(byReason.every((e) => [e.reason, e.actor, e.connectionId, e.userEmail, e.targetName, e.targetUser].some((f) => f?.toLowerCase().includes(reason!.toLowerCase())))).toBe(true);
+      const none = await admin.run(['logs', 'connections', '--grep', 'no-such-text-zq']);
+      expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'No matching connection log entries.\n']);
+      const table = (await ok(admin, ['logs', 'connections', '--grep', id])).stdout.split('\n');
+      expect(table[0]).toMatch(/^TIME\s+STATE\s+CONNECTION\s+USER\s+TARGET\s+ACTOR\s+REASON$/);
+      expect(table.slice(1, 4).map((l) => l.split(/\s{2,}/)[1])).toEqual(['open', 'connected', 'closed']);
+    } finally {
+      follow.child.kill('SIGINT');
+      await follow.exited.catch(() => undefined);
+    }
   });
 
   it('logs events --follow prints new events as they happen', async () => {

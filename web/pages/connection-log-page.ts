@@ -18,7 +18,7 @@ import { logFilters, runLogForm, safeName } from './log-filters';
 /** The server's default page size; reaching it means older events were left out. */
 const SERVER_LIMIT = 1000;
 
-const FILTERS = ['user', 'target', 'since'] as const;
+const FILTERS = ['user', 'target', 'since', 'grep'] as const;
 type Filter = (typeof FILTERS)[number];
 
 export const CSV_HEADER = ['time_utc', 'state', 'user', 'target', 'target_user', 'who', 'reason', 'connection_id'];
@@ -43,6 +43,7 @@ export async function connectionLogPage({ main, query, signal }: PageContext): P
     isAdmin ? filterField('user', 'User', { type: 'email', placeholder: 'alice@example.com' }) : null,
     filterField('target', 'Target', { type: 'text', placeholder: 'web-1' }),
     filterField('since', 'Since', { type: 'text', placeholder: '2h, 7d or 2024-05-01T09:00' }),
+    filterField('grep', 'Text', { type: 'search', placeholder: 'reason, who, connection id' }),
     h('div', { class: 'filter-actions' }, apply, download),
   );
   const error = errorLine();

@@ -18,7 +18,7 @@ export interface LogsArgs {
   grep: string | null;
   limit: number | null;
   json: boolean;
-  /** commands: keep printing new rows as they arrive. */
+  /** Keep printing new rows as they arrive. */
   follow: boolean;
 }
 
@@ -37,7 +37,7 @@ const options = {
 
 /** Which filters each log has; any other is a usage error rather than silently ignored. */
 const FILTERS: Record<LogKind, readonly (keyof typeof options)[]> = {
-  connections: ['user', 'target', 'since', 'until', 'json'],
+  connections: ['user', 'target', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
   commands: ['user', 'target', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
   events: ['user', 'type', 'outcome', 'since', 'until', 'grep', 'limit', 'json', 'follow'],
 };
@@ -68,7 +68,7 @@ const { help, subcommands } = subcommandHelp(
   [
     {
       name: 'connections',
-      usage: 'gate logs connections [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--json]',
+      usage: 'gate logs connections [--user EMAIL] [--target T] [--since TIME] [--until TIME] [--grep TEXT] [--limit N] [--json] [--follow]',
       summary: 'every open, connected, disconnected and closed event, with who and why',
       details: `The connection log: every open, connected, disconnected and closed event, with who and why.
 Times are shown in local time (--json keeps the service's ISO UTC).
@@ -77,7 +77,10 @@ options:
   --user EMAIL      only connections of this user
   --target T        only connections to this target
 ${TIME_OPTIONS}
-  --json            print the ConnectionLogEntry objects of the API`,
+  --grep TEXT       only entries mentioning TEXT (reason, actor, connection id, user, target)
+  --limit N         at most N entries, the newest (default 1000)
+  --json            print the ConnectionLogEntry objects of the API (with --follow: one per line)
+  --follow          keep running and print new entries as they are logged (Ctrl-C stops)`,
     },
     {
       name: 'events',

@@ -1,4 +1,4 @@
-import type { CommandLogEntry, EventLogEntry } from '../../../protocol/api-types';
+import type { CommandLogEntry, ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
 import type { Deps } from '../../deps';
 import type { ApiClient } from '../../services/api-client';
 import { json, localTime, table } from '../../services/format';
@@ -13,27 +13,33 @@ function detailsText(d: Record<string, unknown>): string {
     .join(' ');
 }
 
+const CONNECTION_HEADER = ['TIME', 'STATE', 'CONNECTION', 'USER', 'TARGET', 'ACTOR', 'REASON'];
+const connectionRows = (entries: ConnectionLogEntry[]) =>
+  entries.map((e) => [localTime(e.at), e.state, e.connectionId, e.userEmail, `${e.targetUser}@${e.targetName}`, e.actor ?? '', e.reason ?? '']);
+
 async function connectionLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<number> {
-  const entries = await api.connectionLog({
+  const filter = {
     ...(args.user ? { user: args.user } : {}),
     ...(args.target ? { target: args.target } : {}),
     ...(args.since ? { since: args.since } : {}),
     ...(args.until ? { until: args.until } : {}),
-  });
-  if (args.json) {
-    deps.stdout.write(json(entries));
-    return 0;
+    ...(args.grep ? { grep: args.grep } : {}),
+  };
+  // Oldest first already, like a log file, so --follow continues at the bottom.
+  const entries = await api.connectionLog({ ...filter, ...(args.limit ? { limit: String(args.limit) } : {}) });
+  if (args.follow) {
+    return follow(
+      deps,
+      entries,
+      (id) => api.connectionLog({ ...filter, after: String(id) }),
+      // Nothing matched yet: start after the newest row the caller may see, so only new ones follow.
+      async () => (await api.connectionLog({ ...(args.user ? { user: args.user } : {}), limit: '1' }))[0]?.id ?? 0,
+      (e) => (args.json ? JSON.stringify(e) : connectionRows([e])[0]!.join('  ')),
+    );
   }
-  if (entries.length === 0) {
-    deps.stderr.write('No matching connection log entries.\n');
-    return 0;
-  }
-  deps.stdout.write(
-    table(
-      ['TIME', 'STATE', 'CONNECTION', 'USER', 'TARGET', 'ACTOR', 'REASON'],
-      entries.map((e) => [localTime(e.at), e.state, e.connectionId, e.userEmail, `${e.targetUser}@${e.targetName}`, e.actor ?? '', e.reason ?? '']),
-    ),
-  );
+  if (args.json) deps.stdout.write(json(entries));
+  else if (entries.length === 0) deps.stderr.write('No matching connection log entries.\n');
+  else deps.stdout.write(table(CONNECTION_HEADER, connectionRows(entries)));
   return 0;
 }
 
@@ -43,7 +49,7 @@ const eventRows = (entries: EventLogEntry[]) =>
 
 /**
  * `--follow`: print what matched (oldest first), then poll for rows after the newest id until
- * interrupted. Shared by the command and event logs; `fetchAfter` asks for rows after an id.
+ * interrupted. Shared by the three logs; `fetchAfter` asks for rows after an id.
  */
 async function follow<T extends { id: number }>(deps: Deps, first: T[], fetchAfter: (id: number) => Promise<T[]>, newestId: () => Promise<number>, line: (e: T) => string): Promise<never> {
   for (const e of first) deps.stdout.write(`${line(e)}\n`);

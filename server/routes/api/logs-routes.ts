@@ -21,7 +21,7 @@ export function parseTimeBound(name: string, v: string | undefined, now = Date.n
   return new Date(t).toISOString();
 }
 
-type LogQuery = { user?: string; target?: string; since?: string; until?: string; limit?: number };
+type LogQuery = { user?: string; target?: string; since?: string; until?: string; grep?: string; after?: number; limit?: number };
 
 const querySchema = {
   type: 'object',
@@ -31,6 +31,8 @@ const querySchema = {
     target: { type: 'string', maxLength: 128 },
     since: { type: 'string', maxLength: 40 },
     until: { type: 'string', maxLength: 40 },
+    grep: { type: 'string', minLength: 1, maxLength: 200 },
+    after: { type: 'integer', minimum: 0 },
     limit: { type: 'integer', minimum: 1, maximum: 10000 },
   },
 } as const;
@@ -47,10 +49,13 @@ export function registerLogRoutes(app: FastifyInstance, s: Services): void {
       ...(q.target ? { targetName: q.target } : {}),
       ...(since ? { since } : {}),
       ...(until ? { until } : {}),
+      ...(q.grep ? { grep: q.grep } : {}),
+      ...(q.after !== undefined ? { after: q.after } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
     });
     return rows.map(
       (r): ConnectionLogEntry => ({
+        id: r.id,
         at: r.at,
         connectionId: r.connection_id,
         state: r.state,
