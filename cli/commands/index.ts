@@ -21,6 +21,8 @@ import { closeCommand } from './close/close.command';
 import { closeHandler } from './close/close.handler';
 import { logsCommand } from './logs/logs.command';
 import { logsHandler } from './logs/logs.handler';
+import { recordingsCommand } from './recordings/recordings.command';
+import { recordingsHandler } from './recordings/recordings.handler';
 import { requestCommand } from './request/request.command';
 import { requestHandler } from './request/request.handler';
 import { requestsCommand } from './requests/requests.command';
@@ -52,6 +54,7 @@ export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
     bind(closeCommand, closeHandler),
     bind(logsCommand, logsHandler),
     bind(tunnelCommand, tunnelHandler),
+    bind(recordingsCommand, recordingsHandler),
     bind(requestCommand, requestHandler),
     bind(requestsCommand, requestsHandler),
     bind(usersCommand, usersHandler),
@@ -67,7 +70,6 @@ export const COMMANDS: ReadonlyMap<string, BoundCommand> = new Map(
 export const NOT_YET: ReadonlyMap<string, string> = new Map([
   ['ssh-proxy', 'gate ssh-proxy %r %h %p'],
   ['generate', 'gate generate ssh-config [--output F]'],
-  ['recordings', 'gate recordings ls|play|download|rm ...'],
 ]);
 
 export function topLevelHelp(): string {

@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import type {
+  RecordingInfo,
   AccessRequestInfo,
   CreateAccessRequest,
   CommandLogEntry,
@@ -323,6 +324,29 @@ export class ApiClient {
     });
   }
 
+  // ---- recordings ----
+
+  recordings(): Promise<RecordingInfo[]> {
+    return this.call('GET', '/api/v1/recordings');
+  }
+
+  /**
+   * A recording's asciicast file as a stream (what exists now, for a live one) and its size;
+   * any refusal is the API's error, as for every other call.
+   */
+  async recordingCast(id: string): Promise<{ stream: IncomingMessage; size: number | null }> {
+    const path = `/api/v1/recordings/${seg(id)}/cast`;
+    const res = await this.request('GET', path);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      const size = Number(res.headers['content-length']);
+      return { stream: res, size: Number.isFinite(size) ? size : null };
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    throw this.failure('GET', path, status, Buffer.concat(chunks).toString('utf8'));
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.send(method, path, body);
     if (res.status >= 200 && res.status < 300) {
@@ -333,21 +357,53 @@ export class ApiClient {
         throw new ApiError(res.status, null, `${method} ${path}: the service sent a reply that is not JSON`);
       }
     }
+    throw this.failure(method, path, res.status, res.text);
+  }
+
+  /** The error for a refused call: the API's own code and message when the body is one of ours. */
+  private failure(method: string, path: string, status: number, text: string): ApiError {
+    const res = { status, text };
     let err: ErrorBody['error'] | null = null;
     try {
       err = (JSON.parse(res.text) as ErrorBody).error ?? null;
     } catch {
       // not one of our error bodies (a proxy in between?): described by its status below
     }
-    if (res.status === 401 && err?.code === 'UNAUTHENTICATED') throw new ApiError(401, err.code, NOT_LOGGED_IN);
+    if (res.status === 401 && err?.code === 'UNAUTHENTICATED') return new ApiError(401, err.code, NOT_LOGGED_IN);
     if (err?.code === 'PASSWORD_CHANGE_REQUIRED') {
-      throw new ApiError(res.status, err.code, 'the password must be changed first: log in once on a terminal or in the web UI');
+      return new ApiError(res.status, err.code, 'the password must be changed first: log in once on a terminal or in the web UI');
     }
-    if (err && typeof err.message === 'string') throw new ApiError(res.status, err.code ?? null, err.message);
-    throw new ApiError(res.status, null, `${method} ${path}: HTTP ${res.status}`);
+    if (err && typeof err.message === 'string') return new ApiError(res.status, err.code ?? null, err.message);
+    return new ApiError(res.status, null, `${method} ${path}: HTTP ${res.status}`);
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  /** A failure to talk to the service at all, described for the user. */
+  networkError(e: Error): CliError {
+    return new CliError(describeNetworkError(this.endpoint, e), { cause: e });
+  }
+
+  /** A JSON call's reply, read whole (bounded by MAX_RESPONSE_BYTES). */
+  private async send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const res = await this.request(method, path, body);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const c of res) {
+        size += (c as Buffer).length;
+        if (size > MAX_RESPONSE_BYTES) {
+          res.destroy();
+          throw new CliError(`${method} ${path}: reply larger than ${MAX_RESPONSE_BYTES} bytes`);
+        }
+        chunks.push(c as Buffer);
+      }
+    } catch (e) {
+      throw e instanceof CliError ? e : this.networkError(e as Error);
+    }
+    return { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /** One request with this login and TLS pinning; resolves with the reply's head, its body unread. */
+  private request(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
     const url = new URL(path, this.endpoint.origin);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -360,24 +416,13 @@ export class ApiClient {
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const onResponse = (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            req.destroy(new Error(`reply larger than ${MAX_RESPONSE_BYTES} bytes`));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (e) => reject(new CliError(describeNetworkError(this.endpoint, e), { cause: e })));
+        resolve(res);
       };
       const req = secure
         ? httpsRequest(url, { ...options, ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}) }, onResponse)
         : httpRequest(url, options, onResponse);
       req.on('timeout', () => req.destroy(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      req.on('error', (e) => reject(new CliError(describeNetworkError(this.endpoint, e), { cause: e })));
+      req.on('error', (e) => reject(this.networkError(e)));
       req.end(payload);
     });
   }

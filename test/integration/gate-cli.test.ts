@@ -8,10 +8,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionInfo, ConnectionLogEntry, TargetInfo } from '../../protocol/api-types';
+import type { ConnectionInfo, ConnectionLogEntry, RecordingInfo, TargetInfo } from '../../protocol/api-types';
 import { buildDist, startServer, type ServerProcess } from '../helpers/server-process';
 import { fingerprintFrom, gateCli, retireBootstrapPassword, serviceApi, type GateCli, type RunningGate } from '../helpers/gate-cli';
 
@@ -259,6 +261,70 @@ describe('gate against the built service (https, pinned certificate)', () => {
     const commands = await gate.run(['logs', 'commands', '--json']);
     expect(commands.code, commands.stderr).toBe(0);
     expect((JSON.parse(commands.stdout) as { command: string }[]).length).toBeGreaterThan(0);
+  });
+
+  it('recordings: ls with filters and --grep, download (asciinema reads it), play, and clear refusals', async () => {
+    const tag = `rec-${randomBytes(3).toString('hex')}`;
+    const run = await gate.run(['connect', '-t', 'local', '--', `sleep 0.3; echo ${tag}-$((40+2))`]);
+    expect(run.code, run.stderr).toBe(0);
+    const [cmd] = JSON.parse((await gate.run(['logs', 'commands', '--json', '--grep', tag])).stdout) as { connectionId: string }[];
+    const id = cmd!.connectionId;
+
+    const ls = await gate.run(['recordings', 'ls', '--json', '--grep', tag]);
+    expect(ls.code, ls.stderr).toBe(0);
+    const recs = JSON.parse(ls.stdout) as RecordingInfo[];
+    expect(recs).toEqual([expect.objectContaining({ id, targetName: 'local', targetUser: 'root', userEmail: 'admin@localhost', live: false })]);
+    const all = JSON.parse((await gate.run(['recordings', 'ls', '--json', '--target', 'local', '--since', '1h'])).stdout) as RecordingInfo[];
+    expect(all.map((r) => r.id)).toContain(id);
+    expect(all.map((r) => r.startedAt)).toEqual([...all.map((r) => r.startedAt)].sort().reverse()); // newest first
+    const none = await gate.run(['recordings', 'ls', '--target', 'no-such-target']);
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'No matching recordings.\n']);
+    const table = (await gate.run(['recordings', 'ls', '--grep', tag])).stdout.split('\n');
+    expect(table[0]).toMatch(/^ID\s+USER\s+WHERE\s+STARTED\s+DURATION\s+SIZE\s+FLAGS$/);
+    expect(table[1]).toMatch(new RegExp(`^${id}\\s+admin@localhost\\s+root@local\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\d+s\\s+\\d`));
+
+    const dir = await mkdtemp(join(tmpdir(), 'gate-rec-'));
+    try {
+      const file = join(dir, 'r.cast');
+      const saved = await gate.run(['recordings', 'download', id, '-o', file]);
+      expect(saved.code, saved.stderr).toBe(0);
+      expect(saved.stdout).toMatch(new RegExp(`^Saved recording ${id} to ${file} \\(\\d`));
+      const cat = spawnSync('/usr/bin/script', ['-qec', `/usr/bin/asciinema cat '${file}'`, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+      expect(cat.status, cat.stderr).toBe(0);
+      expect(cat.stdout).toContain(`${tag}-42`);
+      // An existing file is never overwritten; stdout gets the same bytes with -o -.
+      const again = await gate.run(['recordings', 'download', id, '-o', file]);
+      expect([again.code, again.stderr]).toEqual([1, `gate: ${file} exists; choose another name with -o FILE\n`]);
+      const piped = await gate.run(['recordings', 'download', id, '-o', '-']);
+      expect(piped.stdoutBytes.equals(await readFile(file))).toBe(true);
+
+      // play: the output with its timing (0.3 s of sleep before the echo, at --speed 1), or faster.
+      const t0 = Date.now();
+      const played = await gate.run(['recordings', 'play', id]);
+      expect(played.code, played.stderr).toBe(0);
+      expect(played.stdout).toContain(`${tag}-42`);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      const fast = await gate.run(['recordings', 'play', id, '--speed', '100', '--idle-limit', '0.01']);
+      expect(fast.stdout).toBe(played.stdout);
+
+      for (const [args, message] of [
+        [['recordings', 'play', id, '--speed', '0'], /--speed takes a number above 0/],
+        [['recordings', 'play', id, '--idle-limit', 'soon'], /--idle-limit takes a number of seconds/],
+        [['recordings', 'download'], /needs ID/],
+        [['recordings', 'frobnicate'], /recordings/],
+      ] as const) {
+        const r = await gate.run([...args]);
+        expect([r.code, r.stderr], args.join(' ')).toEqual([2, expect.stringMatching(message)]);
+        expect(r.stderr).toMatch(ONE_LINE);
+      }
+      const missing = await gate.run(['recordings', 'play', '01a20000-0000-7000-8000-000000000000']);
+      expect([missing.code, missing.stderr]).toEqual([1, 'gate: no such recording\n']);
+      const removed = await gate.run(['recordings', 'rm', id]);
+      expect([removed.code, removed.stderr]).toEqual([1, 'gate: deleting recordings is not available in this version: recordings are evidence, and the service keeps them\n']);
+      expect((JSON.parse((await gate.run(['recordings', 'ls', '--json', '--grep', tag])).stdout) as RecordingInfo[]).map((r) => r.id)).toEqual([id]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('logout ends the session and forgets the token', async () => {
