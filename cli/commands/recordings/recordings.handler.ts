@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
@@ -83,7 +84,8 @@ async function download(deps: Deps, api: ApiClient, args: Extract<RecordingsArgs
   await opened;
   let bytes = 0;
   const count = new Transform({ transform: (c: Buffer, _e, cb) => ((bytes += c.length), cb(null, c)) });
-  await pipeline(stream, progress(deps, `downloading ${args.id}`, total), count, out).catch((e: Error) => {
+  await pipeline(stream, progress(deps, `downloading ${args.id}`, total), count, out).catch(async (e: Error) => {
+    await unlink(file).catch(() => undefined); // no half a recording left behind under its name
     throw e instanceof CliError ? e : api.networkError(e);
   });
   deps.stdout.write(`Saved recording ${args.id} to ${file} (${size(bytes)}).\n`);
