@@ -546,6 +546,7 @@ describe('gate admin and audit verbs against the built service', () => {
 
   it('logs connections: --grep finds entries by reason or connection id, --follow prints new ones', async () => {
     const follow = admin.start(['logs', 'connections', '--follow', '--json', '--target', 'local', '--limit', '1']);
+    const plain = admin.start(['logs', 'connections', '--follow', '--target', 'local', '--limit', '1']);
     try {
       await new Promise((r) => setTimeout(r, 1500));
       expect((await admin.run(['connect', 'local', '--', 'echo', 'conn-followed'])).code).toBe(0);
@@ -558,6 +559,9 @@ describe('gate admin and audit verbs against the built service', () => {
       const lines = follow.output().stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ConnectionLogEntry);
       expect(lines.map((e) => e.id)).toEqual([...lines.map((e) => e.id)].sort((a, b) => a - b)); // in log order, none twice
       expect(new Set(lines.map((e) => e.id)).size).toBe(lines.length);
+      // Without --json: the table's cells on one line, an empty one as '-'.
+      while (!plain.output().stdout.includes(`closed  ${id}`) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(plain.output().stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  closed  ${id}  admin@localhost  root@local  -  \\S`, 'm'));
 
       // --grep: a piece of the connection id (any case) finds exactly that connection's entries.
       const byId = await jsonOf<ConnectionLogEntry[]>(admin, ['logs', 'connections', '--grep', id.slice(-8).toUpperCase()]);
@@ -574,8 +578,8 @@ describe('gate admin and audit verbs against the built service', () => {
       expect(table[0]).toMatch(/^TIME\s+STATE\s+CONNECTION\s+USER\s+TARGET\s+ACTOR\s+REASON$/);
       expect(table.slice(1, 4).map((l) => l.split(/\s{2,}/)[1])).toEqual(['open', 'connected', 'closed']);
     } finally {
-      follow.child.kill('SIGINT');
-      await follow.exited.catch(() => undefined);
+      for (const f of [follow, plain]) f.child.kill('SIGINT');
+      await Promise.all([follow, plain].map((f) => f.exited.catch(() => undefined)));
     }
   });
 

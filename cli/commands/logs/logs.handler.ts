@@ -13,6 +13,9 @@ function detailsText(d: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** One row as --follow prints it: the table's cells (empty ones as `-`), unaligned. */
+const followLine = (cells: string[]): string => cells.map((c) => (c === '' ? '-' : c)).join('  ');
+
 const CONNECTION_HEADER = ['TIME', 'STATE', 'CONNECTION', 'USER', 'TARGET', 'ACTOR', 'REASON'];
 const connectionRows = (entries: ConnectionLogEntry[]) =>
   entries.map((e) => [localTime(e.at), e.state, e.connectionId, e.userEmail, `${e.targetUser}@${e.targetName}`, e.actor ?? '', e.reason ?? '']);
@@ -34,7 +37,7 @@ async function connectionLog(deps: Deps, api: ApiClient, args: LogsArgs): Promis
       (id) => api.connectionLog({ ...filter, after: String(id) }),
       // Nothing matched yet: start after the newest row the caller may see, so only new ones follow.
       async () => (await api.connectionLog({ ...(args.user ? { user: args.user } : {}), limit: '1' }))[0]?.id ?? 0,
-      (e) => (args.json ? JSON.stringify(e) : connectionRows([e])[0]!.join('  ')),
+      (e) => (args.json ? JSON.stringify(e) : followLine(connectionRows([e])[0]!)),
     );
   }
   if (args.json) deps.stdout.write(json(entries));
@@ -76,7 +79,7 @@ async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<num
       first,
       (id) => api.eventLog({ ...filter, after: String(id) }),
       async () => (await api.eventLog({ limit: '1', ...(args.user ? { user: args.user } : {}) }))[0]?.id ?? 0,
-      (e) => (args.json ? JSON.stringify(e) : eventRows([e])[0]!.join('  ')),
+      (e) => (args.json ? JSON.stringify(e) : followLine(eventRows([e])[0]!)),
     );
   }
   const entries: EventLogEntry[] = await api.eventLog({
@@ -131,7 +134,7 @@ async function commandLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<n
     entries,
     (id) => api.commandLog({ ...filter, after: String(id) }),
     async () => (await api.commandLog({ ...filter, limit: '1', grep: '' }))[0]?.id ?? 0,
-    (e) => (args.json ? JSON.stringify(e) : commandRows([e])[0]!.join('  ')),
+    (e) => (args.json ? JSON.stringify(e) : followLine(commandRows([e])[0]!)),
   );
 }
 
