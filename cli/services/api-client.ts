@@ -326,8 +326,9 @@ export class ApiClient {
 
   // ---- recordings ----
 
-  recordings(): Promise<RecordingInfo[]> {
-    return this.call('GET', '/api/v1/recordings');
+  /** Newest first; `grep`: recordings of sessions in which a command containing it was run. */
+  recordings(filter: { user?: string; target?: string; since?: string; grep?: string } = {}): Promise<RecordingInfo[]> {
+    return this.call('GET', `/api/v1/recordings${query(filter)}`);
   }
 
   /**

@@ -38,13 +38,23 @@ export function recordingsRepo(db: Db) {
          JOIN connections c ON c.id = r.connection_id WHERE r.connection_id = ?`,
         [id],
       ),
-    list: (filter: { userId?: string; limit?: number }) =>
-      db.all<RecordingListRow>(
+    /** Newest first; `connectionIds`: only these connections' recordings (from a command search). */
+    list: (filter: { userId?: string; userEmail?: string; targetName?: string; since?: string; connectionIds?: string[]; limit?: number }) => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.userId) (where.push('c.user_id = ?'), params.push(filter.userId));
+      if (filter.userEmail) (where.push('c.user_email = ?'), params.push(filter.userEmail.toLowerCase()));
+      if (filter.targetName) (where.push('c.target_name = ?'), params.push(filter.targetName));
+      if (filter.since) (where.push('r.started_at >= ?'), params.push(filter.since));
+      if (filter.connectionIds) (where.push('r.connection_id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(filter.connectionIds)));
+      params.push(filter.limit ?? 500);
+      return db.all<RecordingListRow>(
         `SELECT r.*, c.user_id, c.user_email, c.target_name, c.target_user FROM recordings r
-         JOIN connections c ON c.id = r.connection_id ${filter.userId ? 'WHERE c.user_id = ?' : ''}
+         JOIN connections c ON c.id = r.connection_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY r.started_at DESC LIMIT ?`,
-        filter.userId ? [filter.userId, filter.limit ?? 500] : [filter.limit ?? 500],
-      ),
+        params,
+      );
+    },
     live: () => db.all<RecordingRow>("SELECT * FROM recordings WHERE state = 'live'"),
   };
 }

@@ -120,6 +120,21 @@ describe('browser shell (built service + Chromium)', () => {
     expect(recordingId).not.toBe('');
     expect(await first.textContent()).toContain('local');
 
+    // Filtered by a command run in the session (the command log's search), kept in the address.
+    await page.fill('#rec-grep', '6*7');
+    await page.click('.filters button[type=submit]');
+    await page.waitForURL(/#\/recordings\?grep=6\*7$/);
+    await expect.poll(() => page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-recording-id')))).toEqual([recordingId]);
+    await page.fill('#rec-grep', 'no-such-command-zq');
+    await page.click('.filters button[type=submit]');
+    await expect.poll(() => page.textContent('.recordings-results')).toBe('No recordings match these filters.');
+    await page.fill('#rec-since', 'yesterday-ish');
+    await page.click('.filters button[type=submit]');
+    await expect.poll(() => page.textContent('.form-error')).toMatch(/since/);
+    await page.click('.topbar nav a[href="#/recordings"]');
+    await page.waitForURL(/#\/recordings$/);
+    await first.waitFor();
+
     await first.locator('a.play-link').click();
     await page.waitForURL(new RegExp(`#/recordings/${escapeRe(encodeURIComponent(recordingId))}$`));
     await page.selectOption('#player-speed', '4');

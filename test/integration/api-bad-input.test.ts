@@ -68,8 +68,17 @@ describe('bad input', () => {
     expect(r.json.error.message).toMatch(/cols/);
     const r2 = await call('POST', '/api/v1/connections', { target: 'local', colour: 'red' });
     expect(r2.status).toBe(400);
-    for (const [q, field] of [['after=-1', 'after'], ['after=soon', 'after'], ['grep=', 'grep'], ['limit=0', 'limit'], ['colour=red', 'colour']]) {
-      const r3 = await call('GET', `/api/v1/logs/connections?${q}`);
+    for (const [q, field] of [
+      ['logs/connections?after=-1', 'after'],
+      ['logs/connections?after=soon', 'after'],
+      ['logs/connections?grep=', 'grep'],
+      ['logs/connections?limit=0', 'limit'],
+      ['logs/connections?colour=red', 'colour'],
+      ['recordings?grep=', 'grep'],
+      ['recordings?since=yesterday-ish', 'since'],
+      ['recordings?colour=red', 'colour'],
+    ]) {
+      const r3 = await call('GET', `/api/v1/${q}`);
       expect(r3.status, q).toBe(400);
       expect(r3.json.error.message, q).toMatch(new RegExp(field!));
     }

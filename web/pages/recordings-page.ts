@@ -1,21 +1,50 @@
-/** #/recordings — every recording this user may see, newest first. */
+/**
+ * #/recordings — every recording this user may see, newest first, with filters in the address:
+ * user (admins), target, start, and the text of a command run in the session (the command log).
+ */
 import type { RecordingInfo } from '../../protocol/api-types';
 import { api } from '../api-client';
-import { h } from '../dom';
+import { h, mount } from '../dom';
 import { formatBytes, formatDuration, formatLocalTime } from '../format';
+import { errorLine } from '../forms';
 import { navigate, type PageContext } from '../router';
+import { currentSession } from '../session';
+import { logFilters, runLogForm } from './log-filters';
 
-export async function recordingsPage({ main, signal }: PageContext): Promise<void> {
-  const section = h('section', { class: 'page', 'aria-labelledby': 'recordings-title' }, h('h1', { id: 'recordings-title' }, 'Recordings'));
-  main.append(section);
+const FILTERS = ['user', 'target', 'since', 'grep'] as const;
+type Filter = (typeof FILTERS)[number];
 
-  const recordings = await api<RecordingInfo[]>('GET', '/recordings');
-  if (signal.aborted) return;
-  if (recordings.length === 0) {
-    section.append(h('p', { class: 'empty' }, 'No recordings yet. Every shell opened through Gatehouse is recorded here.'));
-    return;
-  }
+export async function recordingsPage({ main, query, signal }: PageContext): Promise<void> {
+  const isAdmin = currentSession()?.user.role === 'admin';
+  const filters = logFilters<Filter>('rec', query, FILTERS);
+  const apply = h('button', { type: 'submit', class: 'button button-primary' }, 'Apply');
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter the recordings' },
+    isAdmin ? filters.textField('user', 'User', { type: 'email', placeholder: 'alice@example.com' }) : null,
+    filters.textField('target', 'Target', { type: 'text', placeholder: 'web-1' }),
+    filters.textField('since', 'Since', { type: 'text', placeholder: '2h, 7d or 2024-05-01T09:00' }),
+    filters.textField('grep', 'Command', { type: 'search', placeholder: 'text of a command run' }),
+    h('div', { class: 'filter-actions' }, apply),
+  );
+  const error = errorLine();
+  const results = h('div', { class: 'recordings-results' });
+  main.append(h('section', { class: 'page', 'aria-labelledby': 'recordings-title' }, h('h1', { id: 'recordings-title' }, 'Recordings'), form, error.el, results));
 
+  const load = async (f: URLSearchParams) => {
+    const qs = f.toString();
+    const recordings = await api<RecordingInfo[]>('GET', `/recordings${qs ? `?${qs}` : ''}`);
+    if (signal.aborted) return;
+    if (recordings.length === 0) {
+      mount(results, h('p', { class: 'empty' }, qs ? 'No recordings match these filters.' : 'No recordings yet. Every shell opened through Gatehouse is recorded here.'));
+      return;
+    }
+    mount(results, recordingsTable(recordings));
+  };
+  await runLogForm({ form, apply, error, results, query, signal, current: filters.current, load });
+}
+
+function recordingsTable(recordings: RecordingInfo[]): HTMLElement {
   const rows = recordings.map((r) =>
     h(
       'tr',
@@ -41,22 +70,18 @@ export async function recordingsPage({ main, signal }: PageContext): Promise<voi
       ),
     ),
   );
-  section.append(
+  return h(
+    'table',
+    { class: 'table' },
     h(
-      'table',
-      { class: 'table' },
+      'thead',
+      {},
       h(
-        'thead',
+        'tr',
         {},
-        h(
-          'tr',
-          {},
-          ['User', 'Target', 'Target user', 'Started', 'Duration', 'Size', 'Status', ''].map((c) =>
-            h('th', { scope: 'col', class: c === 'Duration' || c === 'Size' ? 'num' : null }, c),
-          ),
-        ),
+        ['User', 'Target', 'Target user', 'Started', 'Duration', 'Size', 'Status', ''].map((c) => h('th', { scope: 'col', class: c === 'Duration' || c === 'Size' ? 'num' : null }, c)),
       ),
-      h('tbody', {}, rows),
     ),
+    h('tbody', {}, rows),
   );
 }

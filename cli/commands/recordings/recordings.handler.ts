@@ -16,16 +16,12 @@ const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : mib(n));
 
 async function list(deps: Deps, api: ApiClient, args: Extract<RecordingsArgs, { sub: 'ls' }>): Promise<number> {
-  let recs = await api.recordings();
-  if (args.user) recs = recs.filter((r) => r.userEmail.toLowerCase() === args.user!.toLowerCase());
-  if (args.target) recs = recs.filter((r) => r.targetName === args.target);
-  if (args.since) recs = recs.filter((r) => r.startedAt >= args.since!);
-  if (args.grep) {
-    // Sessions in which a matching command was run, from the command log's full-text search.
-    const ids = new Set((await api.commandLog({ grep: args.grep, limit: '10000' })).map((c) => c.connectionId));
-    recs = recs.filter((r) => ids.has(r.connectionId));
-  }
-  recs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const recs = await api.recordings({
+    ...(args.user ? { user: args.user } : {}),
+    ...(args.target ? { target: args.target } : {}),
+    ...(args.since ? { since: args.since } : {}),
+    ...(args.grep ? { grep: args.grep } : {}),
+  });
   if (args.json) {
     deps.stdout.write(json(recs));
     return 0;

@@ -1,5 +1,6 @@
 /**
- * Recordings: listed (admins: all; users: their own), streamed as asciicast (readable while
+ * Recordings: listed (admins: all; users: their own; filtered by user, target, start, or a
+ * command run in the session), streamed as asciicast (readable while
  * live, so a viewer can follow), downloadable. Another user's recording is invisible (404).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -34,11 +35,40 @@ async function visibleRecording(s: Services, a: AuthState, id: string): Promise<
 }
 
 import { anyIdParams } from './schemas';
+import { parseTimeBound } from './logs-routes';
+
+type ListQuery = { user?: string; target?: string; since?: string; grep?: string };
+
+const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: { type: 'string', maxLength: 320 },
+    target: { type: 'string', maxLength: 128 },
+    since: { type: 'string', maxLength: 40 },
+    grep: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
 
 export function registerRecordingRoutes(app: FastifyInstance, s: Services): void {
-  app.get('/api/v1/recordings', { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async (req) => {
+  app.get('/api/v1/recordings', { schema: { querystring: listQuerySchema } }, async (req: FastifyRequest<{ Querystring: ListQuery }>) => {
     const a = requireAuth(req);
-    const rows = await s.store.recordings.list(a.user.role === 'admin' ? {} : { userId: a.user.id });
+    const q = req.query;
+    const admin = a.user.role === 'admin';
+    const since = parseTimeBound('since', q.since);
+    // grep: the sessions in which a command containing the text was run (the command log's search).
+    let connectionIds: string[] | undefined;
+    if (q.grep) {
+      await s.store.commands.flush();
+      const found = await s.store.commands.query({ grep: q.grep, ...(admin ? {} : { userEmail: a.user.email }), limit: 10_000 });
+      connectionIds = [...new Set(found.map((c) => c.connection_id))];
+    }
+    const rows = await s.store.recordings.list({
+      ...(admin ? (q.user ? { userEmail: q.user } : {}) : { userId: a.user.id }),
+      ...(q.target ? { targetName: q.target } : {}),
+      ...(since ? { since } : {}),
+      ...(connectionIds ? { connectionIds } : {}),
+    });
     // Live recordings grow: report their current size from the file.
     return Promise.all(
       rows.map(async (r) => (r.state === 'live' ? { ...r, size_bytes: (await stat(r.path).catch(() => ({ size: 0 }))).size } : r)).map(async (r) => recordingInfo(await r)),
