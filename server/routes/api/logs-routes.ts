@@ -4,38 +4,16 @@
  * everyone's. `since`/`until` take an ISO time or a duration back from now (`2h`, `7d`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GatehouseError } from '../../../protocol/errors';
 import type { CommandLogEntry, ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
 import type { CommandRow } from '../../store/commands-repo';
 import type { EventRow } from '../../store/events-repo';
 import type { Services } from '../../services';
-import { parseDuration } from '../../config';
+import { filterQuery, parseTimeBound } from './list-filters';
 import { requireAuth } from '../../plugins/auth-hook';
-
-export function parseTimeBound(name: string, v: string | undefined, now = Date.now()): string | undefined {
-  if (v === undefined || v === '') return undefined;
-  const d = parseDuration(v);
-  if (d !== null) return new Date(now - d * 1000).toISOString();
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new GatehouseError('BAD_REQUEST', `${name} must be an ISO time or a duration like 2h, not ${JSON.stringify(v).slice(0, 40)}`);
-  return new Date(t).toISOString();
-}
 
 type LogQuery = { user?: string; target?: string; since?: string; until?: string; grep?: string; after?: number; limit?: number };
 
-const querySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    user: { type: 'string', maxLength: 320 },
-    target: { type: 'string', maxLength: 128 },
-    since: { type: 'string', maxLength: 40 },
-    until: { type: 'string', maxLength: 40 },
-    grep: { type: 'string', minLength: 1, maxLength: 200 },
-    after: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: 10000 },
-  },
-} as const;
+const querySchema = filterQuery(['user', 'target', 'since', 'until', 'grep', 'after', 'limit']);
 
 export function registerLogRoutes(app: FastifyInstance, s: Services): void {
   app.get('/api/v1/logs/connections', { schema: { querystring: querySchema } }, async (req: FastifyRequest<{ Querystring: LogQuery }>) => {
@@ -69,21 +47,11 @@ export function registerLogRoutes(app: FastifyInstance, s: Services): void {
   });
 }
 
-const eventQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    user: { type: 'string', maxLength: 320 },
-    type: { type: 'string', pattern: '^[a-z_]{1,32}(\\.([a-z_]{1,32}|\\*))?$' },
-    outcome: { type: 'string', enum: ['success', 'failure', 'denied'] },
-    since: { type: 'string', maxLength: 40 },
-    until: { type: 'string', maxLength: 40 },
-    grep: { type: 'string', minLength: 1, maxLength: 200 },
-    requestId: { type: 'string', maxLength: 64 },
-    after: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: 10000 },
-  },
-} as const;
+const eventQuerySchema = filterQuery(['user', 'since', 'until', 'grep', 'after', 'limit'], {
+  type: { type: 'string', pattern: '^[a-z_]{1,32}(\\.([a-z_]{1,32}|\\*))?$' },
+  outcome: { type: 'string', enum: ['success', 'failure', 'denied'] },
+  requestId: { type: 'string', maxLength: 64 },
+});
 
 type EventQueryString = { user?: string; type?: string; outcome?: string; since?: string; until?: string; grep?: string; requestId?: string; after?: number; limit?: number };
 
@@ -124,20 +92,7 @@ export function registerEventLogRoutes(app: FastifyInstance, s: Services): void 
   });
 }
 
-const commandQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    user: { type: 'string', maxLength: 320 },
-    target: { type: 'string', maxLength: 128 },
-    connection: { type: 'string', maxLength: 64 },
-    since: { type: 'string', maxLength: 40 },
-    until: { type: 'string', maxLength: 40 },
-    grep: { type: 'string', minLength: 1, maxLength: 200 },
-    after: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: 10000 },
-  },
-} as const;
+const commandQuerySchema = filterQuery(['user', 'target', 'since', 'until', 'grep', 'after', 'limit'], { connection: { type: 'string', maxLength: 64 } });
 
 type CommandQueryString = { user?: string; target?: string; connection?: string; since?: string; until?: string; grep?: string; after?: number; limit?: number };
 

@@ -35,20 +35,11 @@ async function visibleRecording(s: Services, a: AuthState, id: string): Promise<
 }
 
 import { anyIdParams } from './schemas';
-import { parseTimeBound } from './logs-routes';
+import { filterQuery, parseTimeBound } from './list-filters';
 
 type ListQuery = { user?: string; target?: string; since?: string; grep?: string };
 
-const listQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    user: { type: 'string', maxLength: 320 },
-    target: { type: 'string', maxLength: 128 },
-    since: { type: 'string', maxLength: 40 },
-    grep: { type: 'string', minLength: 1, maxLength: 200 },
-  },
-} as const;
+const listQuerySchema = filterQuery(['user', 'target', 'since', 'grep']);
 
 export function registerRecordingRoutes(app: FastifyInstance, s: Services): void {
   app.get('/api/v1/recordings', { schema: { querystring: listQuerySchema } }, async (req: FastifyRequest<{ Querystring: ListQuery }>) => {
