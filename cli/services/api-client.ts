@@ -10,7 +10,6 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 import type {
-  RecordingInfo,
   AccessRequestInfo,
   CreateAccessRequest,
   CommandLogEntry,
@@ -30,6 +29,7 @@ import type {
   LoginRequest,
   LoginResponse,
   PolicyDoc,
+  RecordingInfo,
   Role,
   SessionInfo,
   TargetInfo,
@@ -343,9 +343,7 @@ export class ApiClient {
       const size = Number(res.headers['content-length']);
       return { stream: res, size: Number.isFinite(size) ? size : null };
     }
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    throw this.failure('GET', path, status, Buffer.concat(chunks).toString('utf8'));
+    throw this.failure('GET', path, status, await this.readBody(res, 'GET', path));
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -363,19 +361,18 @@ export class ApiClient {
 
   /** The error for a refused call: the API's own code and message when the body is one of ours. */
   private failure(method: string, path: string, status: number, text: string): ApiError {
-    const res = { status, text };
     let err: ErrorBody['error'] | null = null;
     try {
-      err = (JSON.parse(res.text) as ErrorBody).error ?? null;
+      err = (JSON.parse(text) as ErrorBody).error ?? null;
     } catch {
       // not one of our error bodies (a proxy in between?): described by its status below
     }
-    if (res.status === 401 && err?.code === 'UNAUTHENTICATED') return new ApiError(401, err.code, NOT_LOGGED_IN);
+    if (status === 401 && err?.code === 'UNAUTHENTICATED') return new ApiError(401, err.code, NOT_LOGGED_IN);
     if (err?.code === 'PASSWORD_CHANGE_REQUIRED') {
-      return new ApiError(res.status, err.code, 'the password must be changed first: log in once on a terminal or in the web UI');
+      return new ApiError(status, err.code, 'the password must be changed first: log in once on a terminal or in the web UI');
     }
-    if (err && typeof err.message === 'string') return new ApiError(res.status, err.code ?? null, err.message);
-    return new ApiError(res.status, null, `${method} ${path}: HTTP ${res.status}`);
+    if (err && typeof err.message === 'string') return new ApiError(status, err.code ?? null, err.message);
+    return new ApiError(status, null, `${method} ${path}: HTTP ${status}`);
   }
 
   /** A failure to talk to the service at all, described for the user. */
@@ -383,9 +380,14 @@ export class ApiClient {
     return new CliError(describeNetworkError(this.endpoint, e), { cause: e });
   }
 
-  /** A JSON call's reply, read whole (bounded by MAX_RESPONSE_BYTES). */
+  /** A JSON call's reply, read whole. */
   private async send(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
     const res = await this.request(method, path, body);
+    return { status: res.statusCode ?? 0, text: await this.readBody(res, method, path) };
+  }
+
+  /** A reply's body as text, bounded by MAX_RESPONSE_BYTES. */
+  private async readBody(res: IncomingMessage, method: string, path: string): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
@@ -400,7 +402,7 @@ export class ApiClient {
     } catch (e) {
       throw e instanceof CliError ? e : this.networkError(e as Error);
     }
-    return { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** One request with this login and TLS pinning; resolves with the reply's head, its body unread. */
@@ -416,12 +418,9 @@ export class ApiClient {
     const options: RequestOptions = { method, headers, timeout: REQUEST_TIMEOUT_MS };
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      const onResponse = (res: IncomingMessage) => {
-        resolve(res);
-      };
       const req = secure
-        ? httpsRequest(url, { ...options, ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}) }, onResponse)
-        : httpRequest(url, options, onResponse);
+        ? httpsRequest(url, { ...options, ...(this.endpoint.pin ? pinnedTlsOptions(this.endpoint.pin) : {}) }, resolve)
+        : httpRequest(url, options, resolve);
       req.on('timeout', () => req.destroy(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       req.on('error', (e) => reject(this.networkError(e)));
       req.end(payload);

@@ -73,18 +73,15 @@ async function download(deps: Deps, api: ApiClient, args: Extract<RecordingsArgs
   const file = args.output ?? `${args.id}.cast`;
   // 'wx': an existing file (perhaps an earlier copy of evidence) is never overwritten.
   const out = createWriteStream(file, { flags: 'wx' });
-  const opened = once(out, 'open').catch((e: NodeJS.ErrnoException) => {
+  await once(out, 'open').catch((e: NodeJS.ErrnoException) => {
     stream.destroy();
     throw new CliError(e.code === 'EEXIST' ? `${file} exists; choose another name with -o FILE` : `cannot write ${file}: ${e.message}`);
   });
-  await opened;
-  let bytes = 0;
-  const count = new Transform({ transform: (c: Buffer, _e, cb) => ((bytes += c.length), cb(null, c)) });
-  await pipeline(stream, progress(deps, `downloading ${args.id}`, total), count, out).catch(async (e: Error) => {
+  await pipeline(stream, progress(deps, `downloading ${args.id}`, total), out).catch(async (e: Error) => {
     await unlink(file).catch(() => undefined); // no half a recording left behind under its name
     throw e instanceof CliError ? e : api.networkError(e);
   });
-  deps.stdout.write(`Saved recording ${args.id} to ${file} (${size(bytes)}).\n`);
+  deps.stdout.write(`Saved recording ${args.id} to ${file} (${size(out.bytesWritten)}).\n`);
   return 0;
 }
 
