@@ -3,10 +3,10 @@
  * once; queued items are written in ONE transaction every `flushMs` (or as soon as `maxBatch`
  * rows are waiting), in push order. An item stands for `weight(item)` rows (default 1): a caller
  * may push rows already packed together, and every bound below counts rows. A failed
- * transaction is reported through `log` and counted, never thrown into the callers (evidence writers must not take a session down), and the queue
- * is bounded: one transaction runs at a time and everything else waits in `queue`, so past
- * `maxQueue` the oldest waiting items are dropped and counted, and a stuck or slow disk cannot
- * grow the service's memory without limit.
+ * transaction is reported through `log` and counted, never thrown into the callers (evidence
+ * writers must not take a session down), and the queue is bounded: one transaction runs at a
+ * time and everything else waits in `queue`, so past `maxQueue` the oldest waiting items are
+ * dropped and counted, and a stuck or slow disk cannot grow the service's memory without limit.
  */
 import type { Db, Queryable } from './db';
 

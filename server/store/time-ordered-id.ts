@@ -3,9 +3,9 @@
  * start) and 62 random bits. They sort by creation time, so the rows keyed by them
  * (`commands (connection_id, seq)`, connection_events) are inserted near the end of their
  * indexes, where the pages are already in the cache, instead of at random places in a large
- * B-tree: measured at 300,000 command rows,
- * random v4 ids cost the command writer ~10 µs more per row. The random part keeps them as hard
- * to guess as a v4 id is in practice; visibility is enforced by the API anyway (404).
+ * B-tree: measured at 300,000 command rows, random v4 ids cost the command writer ~10 µs more
+ * per row. The random part keeps them as hard to guess as a v4 id is in practice; visibility is
+ * enforced by the API anyway (404).
  */
 import { randomBytes } from 'node:crypto';
 

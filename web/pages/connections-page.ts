@@ -149,7 +149,10 @@ export async function connectionsPage({ main, signal }: PageContext): Promise<vo
   refreshWhileVisible(load, REFRESH_MS, signal);
 }
 
-/** The last 8 hex digits: connection ids are UUIDv7, whose first digits are the time (shared by every connection of the same minute). */
+/**
+ * The last 8 hex digits: connection ids are UUIDv7, whose first digits are the time (shared by
+ * every connection of the same minute).
+ */
 export function shortId(id: string): string {
   return id.slice(-8);
 }
