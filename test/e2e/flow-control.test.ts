@@ -8,6 +8,10 @@
  * terminal carries. Known limit: raw binary output (NUL bytes, invalid UTF-8) through a
  * recorded exec costs ~6× its size in JSON escapes, and the garbage grows V8's heap by ~90 MiB
  * before it is collected; that is heap churn, not buffered data, and is tracked separately.
+ *
+ * It runs alone, after the rest of the suite (project 'alone' in vitest.config.ts): beside
+ * another test file's processes, V8 collects later and the growth measured the neighbour (a CI
+ * run saw 81 MiB where it alone sees 40–50).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -16,6 +16,8 @@ import { visibleConnection } from '../api/connections-routes';
 
 const MAX_INPUT_FRAME = 64 * 1024;
 const LOW_WATER = 256 * 1024;
+const STDOUT_TAG = Buffer.of(STREAM_STDOUT);
+const STDERR_TAG = Buffer.of(STREAM_STDERR);
 
 /** Adapts a websocket to the broker's TerminalClient, counting bytes not yet on the wire. */
 function wsClient(socket: WebSocket, label: string): TerminalClient {
@@ -34,9 +36,12 @@ function wsClient(socket: WebSocket, label: string): TerminalClient {
     label,
     sendOutput(data, stream) {
       if (socket.readyState !== socket.OPEN) return;
-      const frame = stream === undefined ? data : Buffer.concat([Buffer.of(stream === 2 ? STREAM_STDERR : STREAM_STDOUT), data]);
-      pending += frame.length;
-      socket.send(frame, { binary: true }, sent(frame.length));
+      pending += data.length;
+      if (stream === undefined) return socket.send(data, { binary: true }, sent(data.length));
+      // The stream tag and the bytes go as two fragments of one message: the receiver sees one
+      // binary message [tag, ...data], and the service does not copy every chunk to prepend a byte.
+      socket.send(stream === 2 ? STDERR_TAG : STDOUT_TAG, { binary: true, fin: false });
+      socket.send(data, { binary: true, fin: true }, sent(data.length));
     },
     sendControl(msg: ServerControl) {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));

@@ -58,7 +58,7 @@ function fdOf(path: string): number | undefined {
 
 /** FileHandle's prototype (the class is not exported), so tests can observe the sink's I/O. */
 async function fileHandleProto(): Promise<{
-  write: (...args: unknown[]) => Promise<unknown>;
+  write: (...args: any[]) => Promise<{ bytesWritten: number }>;
   sync: () => Promise<void>;
 }> {
   const probe = await open(join(dir, 'probe'), 'w');
@@ -233,6 +233,32 @@ describe('createAsciicastSink', () => {
     expect(writes).toBeGreaterThan(5);
     expect(maxInFlight).toBe(1);
     expect(await readFile(path, 'utf8')).toBe(encodeCase({ name: 'burst', header, events }));
+  });
+
+  it('finishes every line when the OS takes only a few bytes per write', async () => {
+    const path = join(dir, 'short.cast');
+    const sink = track(createAsciicastSink({ path, recordInput: true, flushIntervalMs: 1 }));
+    const events: SessionEvent[] = [];
+    for (let k = 0; k < 40; k++) events.push({ kind: 'o', t: k / 10, data: new TextEncoder().encode(`line ${k} é😀\r\n`) });
+    // A write that takes at most 7 bytes, cutting lines and even characters apart.
+    const proto = await fileHandleProto();
+    const realWrite = proto.write;
+    let calls = 0;
+    const spy = vi.spyOn(proto, 'write').mockImplementation(async function (this: unknown, buf: Buffer, offset: number, length: number, position: null) {
+      calls++;
+      return realWrite.apply(this, [buf, offset, Math.min(length, 7), position]);
+    });
+    try {
+      await sink.start(header);
+      for (const e of events) sink.onEvent(e);
+      await sink.close();
+    } finally {
+      spy.mockRestore();
+    }
+    const expected = encodeCase({ name: 'short', header, events });
+    expect(calls).toBeGreaterThanOrEqual(Math.ceil(Buffer.byteLength(expected) / 7));
+    expect(await readFile(path, 'utf8')).toBe(expected);
+    expect(sink.artifact().bytes).toBe(Buffer.byteLength(expected));
   });
 
   it('reports backlog and resolves whenDrained below a quarter of the high-water mark', async () => {
