@@ -18,9 +18,10 @@
 //   (perf_hooks.monitorEventLoopDelay, resolution 1 ms), GC log and stall log:
 //     shell          a shell streaming output on a real pty (node-pty) into the taps the service
 //                    gives a shell: the real asciicast sink (recorder/asciicast-sink.ts, temp
-//                    file), the command detector (recorder/command-detector.ts) and the screen
-//                    keeper (gateway/screen-keeper.ts); paused while a tap's backlog is above
-//                    1 MiB, as gateway/live-connection.ts does;
+//                    file) and the command detector (recorder/command-detector.ts), whose
+//                    terminal is the screen for re-attach (with --no-detector, the screen keeper,
+//                    gateway/screen-keeper.ts); paused while a tap's backlog is above 1 MiB, as
+//                    gateway/live-connection.ts does;
 //     search         `store.commands.query({grep, limit: 1000})` back to back over several needles;
 //     ingest         a producer pushing --producer-batch rows per setImmediate through
 //                    `store.commands.add()`, backing off while more than --max-lag rows are pushed
@@ -265,10 +266,11 @@ async function main() {
       const sink = lab.createAsciicastSink({ path: castPath, recordInput: false });
       await sink.start({ width: 120, height: 40, timestamp: Math.floor(Date.now() / 1000), env: { TERM: 'xterm-256color', SHELL: '/bin/sh' }, title: 'bench@local by bench@example.com' });
       const taps = [sink];
-      // What a live shell has in the service: recording sink, command detector (its own headless
-      // terminal), screen keeper (server/services.ts, gateway/live-connection.ts).
+      // What a live shell has in the service: recording sink and command detector, whose headless
+      // terminal is also the screen for re-attach; a screen keeper of its own only without one
+      // (server/services.ts, gateway/live-connection.ts).
       if (DETECTOR) taps.push(lab.createCommandDetector({ cols: 120, rows: 40, markerNonce: null, onCommand: () => undefined }));
-      if (SCREEN) taps.push(lab.createScreenKeeper(120, 40));
+      else if (SCREEN) taps.push(lab.createScreenKeeper(120, 40));
       const pty = nodePty.spawn('/bin/sh', ['-c', `exec ${opts['shell-cmd']}`], { name: 'xterm-256color', cols: 120, rows: 40, cwd: dir, env: { PATH: process.env.PATH, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, encoding: null });
       const t0 = performance.now();
       shell = { bytes: 0, chunks: 0, pauses: 0, paused: false, sink, taps, pty, castPath, t0, exited: false };
@@ -531,7 +533,7 @@ async function main() {
     `Command: \`${COMMAND_LINE}\``,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, kernel ${release()}; node ${process.version}, SQLite ${sqliteVersion} (npm sqlite3), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; load avg at start ${loadStart}, end ${loadEnd} (shared machine: other sessions run test suites); the run took ${minutes.toFixed(1)} min.`,
-    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector' : ''}${SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}`,
+    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}`,
     '',
     `Seed: ${fInt(seed.rows)} rows in ${seed.secs.toFixed(1)} s = **${fInt(seed.rate)} rows/s** (transactions of ${fInt(seed.txnRowsMedian)} rows, median ${f1(seed.txnMedianMs)} ms each, ${f1(seed.syncMsPerTxn)} ms of it on the event loop); database ${seed.dbMB.toFixed(0)} MB.`,
   ];

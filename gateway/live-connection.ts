@@ -54,7 +54,7 @@ export class LiveConnection {
   private dialing: Promise<void> | null = null;
   private readonly abort = new AbortController();
   private taps: SessionTap[] = [];
-  private screen: ScreenKeeper | null = null;
+  private screen: Pick<ScreenKeeper, 'snapshot'> | null = null;
   private client: TerminalClient | null = null;
   private t0 = 0;
   private size: TermSize;
@@ -199,9 +199,15 @@ export class LiveConnection {
     }
     // Only shells are re-attached, so only they need their screen kept (an exec with a pty
     // belongs to its one client; keeping its screen cost half the service's CPU on bulk output).
+    // A tap that already keeps the screen (the command detector) serves it; else we keep one.
     if (r.kind === 'shell') {
-      this.screen = createScreenKeeper(this.size.cols, this.size.rows);
-      this.taps.push(this.screen);
+      const keeper = this.taps.find((t) => t.snapshot !== undefined && t.failure === null);
+      if (keeper) this.screen = { snapshot: () => keeper.snapshot!() };
+      else {
+        const own = createScreenKeeper(this.size.cols, this.size.rows);
+        this.screen = own;
+        this.taps.push(own);
+      }
     }
     const tagged = r.kind === 'exec' && !r.pty;
     channel.io.on('data', (chunk: Buffer) => this.onOutput(channel.io, chunk, tagged ? 1 : undefined));

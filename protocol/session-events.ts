@@ -28,4 +28,11 @@ export interface SessionTap {
   backlog(): number;
   whenDrained(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Only on a tap that keeps the session's screen in a headless terminal (the command detector
+   * does): bytes that, written to a fresh terminal of the same size, redraw the current screen.
+   * The connection then uses it for re-attach and keeps no terminal of its own, so a shell's
+   * output is parsed once, not twice. A failed tap answers '' (no redraw).
+   */
+  snapshot?(): Promise<string>;
 }

@@ -59,14 +59,15 @@
  *   kernel echoed and the terminal's reflow then garbled (resize, no line editor) is logged from
  *   the keystrokes.
  * - A user who reads the nonce inside their own shell can add marker rows (never remove rows).
- * - Cost: a second headless terminal per shell (the screen keeper has one), about 20 MB/s of
- *   output per core; sharing the keeper's would halve it.
+ * - Cost: one headless terminal per shell, about 20 MB/s of output per core. It is also the
+ *   shell's screen for re-attach (`snapshot`), so the connection keeps no second one.
  *
  * Pure: no clock, no fs, no network; output only through the callbacks, synchronously. The
  * headless terminal is written synchronously (xterm's writeSync, an internal API) because input
  * and output must be interleaved exactly as the session's events are.
  */
 import headless from '@xterm/headless';
+import serialize from '@xterm/addon-serialize';
 import { MARKER_OSC } from '../protocol/agent-frames';
 import type { SessionEvent, SessionTap } from '../protocol/session-events';
 import type { CommandDetectorOptions, DetectedCommand } from './command-types';
@@ -76,6 +77,8 @@ import { Anchor, continues, cursorPos, isAlternate, leftOfCursor, logicalLineEnd
 import { canonical, groupCommands, joinContinued, matchSubmitted, PromptShape, stripRight, withContinuations, type SubmittedLine } from './command-text';
 
 const SCROLLBACK = 2000;
+/** Scrollback lines a re-attach redraw carries (as the connection's own screen keeper). */
+const REDRAW_SCROLLBACK = 1000;
 const PS2 = '> ';
 /** Lines typed but not (yet) accepted that are remembered (typeahead, a program's input). */
 const MAX_PENDING = 64;
@@ -150,6 +153,7 @@ class Detector implements CommandDetector {
   readonly stats: CommandDetectorStats = { markers: 0, rejectedMarkers: 0, unexpectedCommands: 0, mismatches: 0 };
 
   private readonly term: headless.Terminal;
+  private readonly serializer = new serialize.SerializeAddon();
   private readonly write: (d: Uint8Array) => void;
   private readonly verifier: MarkerVerifier | null;
   private t = 0;
@@ -176,6 +180,7 @@ class Detector implements CommandDetector {
     const wb = core?._writeBuffer;
     if (!wb || typeof wb.writeSync !== 'function') this.failure = new Error('command detector: @xterm/headless has no synchronous write');
     this.write = (d) => wb!.writeSync!(d);
+    this.term.loadAddon(this.serializer as unknown as headless.ITerminalAddon);
     this.verifier = opts.markerNonce ? new MarkerVerifier(opts.markerNonce) : null;
     this.term.parser.registerOscHandler(MARKER_OSC, (payload) => {
       const m = this.verifier?.verify(payload) ?? null;
@@ -217,6 +222,12 @@ class Detector implements CommandDetector {
 
   backlog(): number {
     return 0;
+  }
+
+  /** The screen for a re-attach: the terminal is written synchronously, so it is current. */
+  snapshot(): Promise<string> {
+    if (this.failure || this.done) return Promise.resolve('');
+    return Promise.resolve(this.serializer.serialize({ scrollback: REDRAW_SCROLLBACK }));
   }
 
   whenDrained(): Promise<void> {

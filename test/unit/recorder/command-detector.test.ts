@@ -5,7 +5,9 @@
  * The corpus (test/integration/command-corpus.test.ts) runs the same cases against real shells.
  */
 import { createHmac } from 'node:crypto';
+import headless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
+import { createScreenKeeper } from '../../../gateway/screen-keeper';
 import { MARKER_MAC_CHARS, MARKER_OSC, markerMacInput, type MarkerKind } from '../../../protocol/agent-frames';
 import { createCommandDetector, type CommandDetector } from '../../../recorder/command-detector';
 import type { DetectedCommand } from '../../../recorder/command-types';
@@ -333,5 +335,43 @@ describe('screen method (a shell without markers: dash)', () => {
     s.i('/bin\rq').o('\x1b[?1049l$ ');
     typed(s, 'echo back').o('back\r\n$ ');
     expect((await s.end()).map((r) => r.text)).toEqual(['less /etc/passwd', 'echo back']);
+  });
+});
+
+describe('the detector as the screen for re-attach', () => {
+  /** What a terminal of this size shows after `bytes`: every line of scrollback and screen, and the cursor. */
+  async function render(bytes: string, cols: number, rows: number) {
+    const term = new headless.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
+    await new Promise<void>((r) => term.write(bytes, r));
+    const b = term.buffer.active;
+    const lines = Array.from({ length: b.length }, (_, y) => b.getLine(y)!.translateToString(true)).join('\n').replace(/\n+$/, '');
+    const out = { lines, cursor: [b.cursorX, b.cursorY] };
+    term.dispose();
+    return out;
+  }
+
+  it('redraws what the connection’s own screen keeper would, markers and all', async () => {
+    const s = new Session({ cols: 40, rows: 10 });
+    const keeper = createScreenKeeper(40, 10);
+    const o = (text: string) => {
+      s.o(text);
+      keeper.onEvent({ kind: 'o', t: 0, data: Buffer.from(text, 'utf8') });
+    };
+    o(s.m('P', ['0']) + PROMPT + s.m('B'));
+    s.i('ls -l\r');
+    o('ls -l\r\n' + s.C('ls -l'));
+    for (let k = 0; k < 30; k++) o(`\x1b[3${k % 8}mline ${k} ${'é'.repeat(k)}\x1b[0m\r\n`);
+    o(s.m('P', ['0']) + PROMPT + s.m('B') + 'partial\x1b[3D');
+    s.resize(30, 8);
+    keeper.onEvent({ kind: 'r', t: 0, cols: 30, rows: 8 });
+
+    const fromDetector = await s.det.snapshot!();
+    expect(fromDetector).toContain('line 29');
+    expect(s.cmds.map((c) => c.text)).toEqual(['ls -l']); // serving the screen does not disturb detection
+    expect(await render(fromDetector, 30, 8)).toEqual(await render(await keeper.snapshot(), 30, 8));
+    await keeper.close();
+
+    s.det.onEvent({ kind: 'x', t: 99, code: 0 });
+    expect(await s.det.snapshot!()).toBe(''); // the shell ended: nothing to redraw
   });
 });
