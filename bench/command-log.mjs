@@ -6,7 +6,7 @@
 //
 //   node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]
 //                              [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom']
-//                              [--search-gap 0] [--nice-pool N] [--no-screen] [--no-detector] [--no-write] [--keep]
+//                              [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--no-screen] [--no-detector] [--no-write] [--keep]
 //                              [--src DIR [--write-src]]
 //
 // What runs, all in THIS process, on a temp data dir (removed at the end, also on error/Ctrl-C):
@@ -46,6 +46,8 @@
 // --search-gap MS waits that long between searches (default 0: back to back, the acceptance
 // setting). --nice-pool N lowers the CPU priority of libuv's threadpool threads (where sqlite3
 // runs) to nice N, leaving the event loop's thread at its own priority (an experiment).
+// --nice-loop=N sets the event loop's thread alone to nice N (e.g. --nice-loop=-5; the shell is
+// started at nice 0 regardless): does priority, rather than less work, keep the loop on time?
 // --src DIR bundles the sources from DIR instead (a scratch copy of the repository's server/,
 // recorder/, gateway/, protocol/ with an experiment), to A/B a store change without touching
 // the repository; such runs are labelled and not written to RESULTS.md unless asked to (--write-src).
@@ -78,7 +80,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
     'usage: node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]\n' +
-      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
+      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
   );
   process.exit(2);
 }
@@ -101,6 +103,7 @@ try {
       src: { type: 'string' },
       'search-gap': { type: 'string', default: '0' },
       'nice-pool': { type: 'string' },
+      'nice-loop': { type: 'string' },
       'write-src': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -129,7 +132,9 @@ const SRC = opts.src ? resolve(opts.src) : null;
 const SEARCH_GAP = Number(opts['search-gap']);
 if (!(SEARCH_GAP >= 0)) usage('--search-gap must be >= 0');
 const NICE_POOL = opts['nice-pool'] === undefined ? null : Number(opts['nice-pool']);
+const NICE_LOOP = opts['nice-loop'] === undefined ? null : Number(opts['nice-loop']);
 if (NICE_POOL !== null && !(Number.isInteger(NICE_POOL) && NICE_POOL >= -20 && NICE_POOL <= 19)) usage('--nice-pool must be an integer in [-20, 19]');
+if (NICE_LOOP !== null && !(Number.isInteger(NICE_LOOP) && NICE_LOOP >= -20 && NICE_LOOP <= 19)) usage('--nice-loop must be an integer in [-20, 19]');
 
 const argvShown = process.argv.slice(2).join(' ');
 const COMMAND_LINE = `node bench/command-log.mjs${argvShown ? ` ${argvShown}` : ''}`;
@@ -189,6 +194,10 @@ async function main() {
   if (NICE_POOL !== null) {
     for (const tid of poolTids()) setPriority(Number(tid), NICE_POOL);
     log(`bench: threadpool threads ${[...poolTids()].join(', ')} set to nice ${NICE_POOL}`);
+  }
+  if (NICE_LOOP !== null) {
+    setPriority(process.pid, NICE_LOOP); // on Linux: the main thread only
+    log(`bench: event loop thread set to nice ${NICE_LOOP}; the shell runs at nice 0`);
   }
   const maxId = () => new Promise((res, rej) => counter.get('SELECT max(id) AS m FROM commands', (e, row) => (e ? rej(e) : res(row?.m ?? 0))));
 
@@ -271,7 +280,8 @@ async function main() {
       // (server/services.ts, gateway/live-connection.ts).
       if (DETECTOR) taps.push(lab.createCommandDetector({ cols: 120, rows: 40, markerNonce: null, onCommand: () => undefined }));
       else if (SCREEN) taps.push(lab.createScreenKeeper(120, 40));
-      const pty = nodePty.spawn('/bin/sh', ['-c', `exec ${opts['shell-cmd']}`], { name: 'xterm-256color', cols: 120, rows: 40, cwd: dir, env: { PATH: process.env.PATH, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, encoding: null });
+      const shellArgv = NICE_LOOP ? ['/usr/bin/nice', ['-n', String(-NICE_LOOP), '/bin/sh', '-c', `exec ${opts['shell-cmd']}`]] : ['/bin/sh', ['-c', `exec ${opts['shell-cmd']}`]];
+      const pty = nodePty.spawn(shellArgv[0], shellArgv[1], { name: 'xterm-256color', cols: 120, rows: 40, cwd: dir, env: { PATH: process.env.PATH, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, encoding: null });
       const t0 = performance.now();
       shell = { bytes: 0, chunks: 0, pauses: 0, paused: false, sink, taps, pty, castPath, t0, exited: false };
       pty.onExit(() => (shell.exited = true));
@@ -533,7 +543,7 @@ async function main() {
     `Command: \`${COMMAND_LINE}\``,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, kernel ${release()}; node ${process.version}, SQLite ${sqliteVersion} (npm sqlite3), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; load avg at start ${loadStart}, end ${loadEnd} (shared machine: other sessions run test suites); the run took ${minutes.toFixed(1)} min.`,
-    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}`,
+    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}${NICE_LOOP !== null ? ` The event loop's thread at nice ${NICE_LOOP}.` : ''}`,
     '',
     `Seed: ${fInt(seed.rows)} rows in ${seed.secs.toFixed(1)} s = **${fInt(seed.rate)} rows/s** (transactions of ${fInt(seed.txnRowsMedian)} rows, median ${f1(seed.txnMedianMs)} ms each, ${f1(seed.syncMsPerTxn)} ms of it on the event loop); database ${seed.dbMB.toFixed(0)} MB.`,
   ];
