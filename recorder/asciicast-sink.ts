@@ -4,7 +4,8 @@
  *
  * Shape of the pipeline: `onEvent` encodes synchronously into complete lines and appends them
  * to an in-memory queue; a timer (or a full queue) hands the whole queue to the OS in ONE
- * write, and only one write is ever in flight. Consequences that must stay true:
+ * write (a writev of its lines), and only one write is ever in flight. Consequences that
+ * must stay true:
  * - Every write starts at a line boundary and carries only complete lines, so a crash (even
  *   `kill -9` in the middle of a write) can leave at most one partial line, at the very end of
  *   the file, which `repairCast()` drops. Writes are never interleaved.
@@ -48,17 +49,26 @@ function asError(err: unknown): Error {
 }
 
 /**
- * Writes all of `buf`, looping over short writes (rare on regular files, but allowed by POSIX),
- * so a line is never left half-written while the sink believes it is done.
+ * Writes all of `bufs` in order with writev, looping over short writes (rare on regular files,
+ * but allowed by POSIX), so a line is never left half-written while the sink believes it is done.
  */
-async function writeFully(fh: FileHandle, buf: Buffer, onProgress: (n: number) => void): Promise<void> {
-  let offset = 0;
-  while (offset < buf.length) {
-    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset, null);
+async function writeFully(fh: FileHandle, bufs: Buffer[], onProgress: (n: number) => void): Promise<void> {
+  let rest = bufs;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest);
     if (bytesWritten <= 0) throw new Error('write made no progress');
-    offset += bytesWritten;
     onProgress(bytesWritten);
+    rest = dropBytes(rest, bytesWritten);
   }
+}
+
+/** What is left of `bufs` after their first `n` bytes. */
+function dropBytes(bufs: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length;
+  const rest = bufs.slice(i);
+  if (n > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
 }
 
 /**
@@ -80,7 +90,10 @@ export function createAsciicastSink(opts: AsciicastSinkOptions): RecordingSink {
   const encoder = createAsciicastEncoder();
 
   let fh: FileHandle | null = null;
-  let queue: string[] = [];
+  // Each line is turned into bytes as it is queued. Joining the lines into one string at flush
+  // made a string of up to 1 MiB whenever a write was slow, born in V8's old generation, and
+  // those pushed full collections (and event-loop stalls) under load; see bench/RESULTS.md.
+  let queue: Buffer[] = [];
   let queuedBytes = 0;
   let inFlightBytes = 0;
   /** Settles (never rejects) when the write in flight is done; null when none is. */
@@ -132,8 +145,9 @@ export function createAsciicastSink(opts: AsciicastSinkOptions): RecordingSink {
   }
 
   function enqueue(text: string): void {
-    queue.push(text);
-    queuedBytes += Buffer.byteLength(text, 'utf8');
+    const buf = Buffer.from(text, 'utf8');
+    queue.push(buf);
+    queuedBytes += buf.length;
   }
 
   /** Arms the flush timer (or flushes now when the queue is large); no-op before the file is open. */
@@ -162,11 +176,11 @@ export function createAsciicastSink(opts: AsciicastSinkOptions): RecordingSink {
     clearTimer();
     flushOwed = false;
     const handle = fh;
-    const buf = Buffer.from(queue.join(''), 'utf8');
+    const bufs = queue;
     queue = [];
     inFlightBytes = queuedBytes;
     queuedBytes = 0;
-    inFlight = writeFully(handle, buf, (n) => {
+    inFlight = writeFully(handle, bufs, (n) => {
       bytesWritten += n;
     }).then(
       () => afterWrite(null),
@@ -192,8 +206,9 @@ export function createAsciicastSink(opts: AsciicastSinkOptions): RecordingSink {
     // The header goes in front of anything queued before start() was called, so it is
     // always the first line; events arriving while the file opens queue behind it.
     const headerLine = encoder.header(header);
-    queue.unshift(headerLine);
-    queuedBytes += Buffer.byteLength(headerLine, 'utf8');
+    const headerBuf = Buffer.from(headerLine, 'utf8');
+    queue.unshift(headerBuf);
+    queuedBytes += headerBuf.length;
     try {
       await mkdir(dirname(opts.path), { recursive: true, mode: DIR_MODE });
       const handle = await open(opts.path, 'wx', FILE_MODE);

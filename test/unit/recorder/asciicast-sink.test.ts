@@ -58,7 +58,7 @@ function fdOf(path: string): number | undefined {
 
 /** FileHandle's prototype (the class is not exported), so tests can observe the sink's I/O. */
 async function fileHandleProto(): Promise<{
-  write: (...args: any[]) => Promise<{ bytesWritten: number }>;
+  writev: (...args: any[]) => Promise<{ bytesWritten: number }>;
   sync: () => Promise<void>;
 }> {
   const probe = await open(join(dir, 'probe'), 'w');
@@ -207,11 +207,11 @@ describe('createAsciicastSink', () => {
     }
     // Count writes in flight on any FileHandle: the sink must never have two at once.
     const proto = await fileHandleProto();
-    const realWrite = proto.write;
+    const realWrite = proto.writev;
     let inFlight = 0;
     let maxInFlight = 0;
     let writes = 0;
-    const spy = vi.spyOn(proto, 'write').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+    const spy = vi.spyOn(proto, 'writev').mockImplementation(async function (this: unknown, ...args: unknown[]) {
       writes++;
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       try {
@@ -240,13 +240,13 @@ describe('createAsciicastSink', () => {
     const sink = track(createAsciicastSink({ path, recordInput: true, flushIntervalMs: 1 }));
     const events: SessionEvent[] = [];
     for (let k = 0; k < 40; k++) events.push({ kind: 'o', t: k / 10, data: new TextEncoder().encode(`line ${k} é😀\r\n`) });
-    // A write that takes at most 7 bytes, cutting lines and even characters apart.
+    // A writev that takes at most 7 bytes, cutting lines and even characters apart.
     const proto = await fileHandleProto();
-    const realWrite = proto.write;
+    const realWritev = proto.writev;
     let calls = 0;
-    const spy = vi.spyOn(proto, 'write').mockImplementation(async function (this: unknown, buf: Buffer, offset: number, length: number, position: null) {
+    const spy = vi.spyOn(proto, 'writev').mockImplementation(async function (this: unknown, bufs: Buffer[]) {
       calls++;
-      return realWrite.apply(this, [buf, offset, Math.min(length, 7), position]);
+      return realWritev.apply(this, [[Buffer.concat(bufs).subarray(0, 7)]]);
     });
     try {
       await sink.start(header);
