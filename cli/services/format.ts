@@ -21,6 +21,20 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/**
+ * How every listing prints: with --json the API's objects; when nothing is there, `empty` as a
+ * note on stderr, so a pipe reads no rows; otherwise a table of `header` and `rows(items)`.
+ */
+export function writeList<T>(
+  out: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+  items: T[],
+  o: { json: boolean; empty: string; header: string[]; rows: (items: T[]) => string[][] },
+): void {
+  if (o.json) out.stdout.write(json(items));
+  else if (items.length === 0) out.stderr.write(`${o.empty}\n`);
+  else out.stdout.write(table(o.header, o.rows(items)));
+}
+
 /** Seconds as the durations people type: `7d`, `12h`, `1d12h`, `90m`; `never` for null. */
 export function duration(seconds: number | null): string {
   if (seconds === null) return 'never';

@@ -1,6 +1,6 @@
 import type { EnvironmentInfo } from '../../../protocol/api-types';
 import type { Deps } from '../../deps';
-import { duration, json, localTime, table } from '../../services/format';
+import { duration, localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { EnvsArgs } from './envs.command';
 
@@ -12,15 +12,12 @@ export async function envsHandler(deps: Deps, args: EnvsArgs): Promise<number> {
   switch (args.sub) {
     case 'ls': {
       const envs = (await api.environments()).sort((a, b) => a.name.localeCompare(b.name));
-      if (args.json) {
-        deps.stdout.write(json(envs));
-        return 0;
-      }
-      if (envs.length === 0) {
-        deps.stderr.write('No environments.\n');
-        return 0;
-      }
-      deps.stdout.write(table(['NAME', 'OFFLINE REMOVAL', 'CREATED'], envs.map((e) => [e.name, duration(e.offlineRemovalSeconds), localTime(e.createdAt)])));
+      writeList(deps, envs, {
+        json: args.json,
+        empty: 'No environments.',
+        header: ['NAME', 'OFFLINE REMOVAL', 'CREATED'],
+        rows: (es) => es.map((e) => [e.name, duration(e.offlineRemovalSeconds), localTime(e.createdAt)]),
+      });
       return 0;
     }
     case 'add': {

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps';
-import { json, localTime, table } from '../../services/format';
+import { localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { GroupsArgs } from './groups.command';
 
@@ -8,15 +8,12 @@ export async function groupsHandler(deps: Deps, args: GroupsArgs): Promise<numbe
   switch (args.sub) {
     case 'ls': {
       const groups = (await api.groups()).sort((a, b) => a.name.localeCompare(b.name));
-      if (args.json) {
-        deps.stdout.write(json(groups));
-        return 0;
-      }
-      if (groups.length === 0) {
-        deps.stderr.write('No groups.\n');
-        return 0;
-      }
-      deps.stdout.write(table(['NAME', 'CREATED', 'MEMBERS'], groups.map((g) => [g.name, localTime(g.createdAt), g.members.join(',')])));
+      writeList(deps, groups, {
+        json: args.json,
+        empty: 'No groups.',
+        header: ['NAME', 'CREATED', 'MEMBERS'],
+        rows: (gs) => gs.map((g) => [g.name, localTime(g.createdAt), g.members.join(',')]),
+      });
       return 0;
     }
     case 'add': {

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps';
-import { json, localTime, table } from '../../services/format';
+import { json, localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { KeysArgs } from './keys.command';
 
@@ -8,20 +8,12 @@ export async function keysHandler(deps: Deps, args: KeysArgs): Promise<number> {
   switch (args.sub) {
     case 'ls': {
       const keys = (await api.apiKeys()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-      if (args.json) {
-        deps.stdout.write(json(keys));
-        return 0;
-      }
-      if (keys.length === 0) {
-        deps.stderr.write('No API keys.\n');
-        return 0;
-      }
-      deps.stdout.write(
-        table(
-          ['ID', 'NAME', 'KIND', 'CREATED', 'CREATED BY', 'LAST USED'],
-          keys.map((k) => [k.id, k.name, k.registration ? 'registration' : 'api', localTime(k.createdAt), k.createdBy ?? '', k.lastUsedAt ? localTime(k.lastUsedAt) : 'never']),
-        ),
-      );
+      writeList(deps, keys, {
+        json: args.json,
+        empty: 'No API keys.',
+        header: ['ID', 'NAME', 'KIND', 'CREATED', 'CREATED BY', 'LAST USED'],
+        rows: (ks) => ks.map((k) => [k.id, k.name, k.registration ? 'registration' : 'api', localTime(k.createdAt), k.createdBy ?? '', k.lastUsedAt ? localTime(k.lastUsedAt) : 'never']),
+      });
       return 0;
     }
     case 'create': {

@@ -1,7 +1,7 @@
 import type { CommandLogEntry, ConnectionLogEntry, EventLogEntry } from '../../../protocol/api-types';
 import type { Deps } from '../../deps';
 import type { ApiClient } from '../../services/api-client';
-import { json, localTime, table } from '../../services/format';
+import { localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { LogsArgs } from './logs.command';
 
@@ -40,9 +40,7 @@ async function connectionLog(deps: Deps, api: ApiClient, args: LogsArgs): Promis
       (e) => (args.json ? JSON.stringify(e) : followLine(connectionRows([e])[0]!)),
     );
   }
-  if (args.json) deps.stdout.write(json(entries));
-  else if (entries.length === 0) deps.stderr.write('No matching connection log entries.\n');
-  else deps.stdout.write(table(CONNECTION_HEADER, connectionRows(entries)));
+  writeList(deps, entries, { json: args.json, empty: 'No matching connection log entries.', header: CONNECTION_HEADER, rows: connectionRows });
   return 0;
 }
 
@@ -91,15 +89,7 @@ async function eventLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<num
     ...(args.grep ? { grep: args.grep } : {}),
     ...(args.limit ? { limit: String(args.limit) } : {}),
   });
-  if (args.json) {
-    deps.stdout.write(json(entries));
-    return 0;
-  }
-  if (entries.length === 0) {
-    deps.stderr.write('No matching events.\n');
-    return 0;
-  }
-  deps.stdout.write(table(EVENT_HEADER, eventRows(entries)));
+  writeList(deps, entries, { json: args.json, empty: 'No matching events.', header: EVENT_HEADER, rows: eventRows });
   return 0;
 }
 
@@ -123,9 +113,7 @@ async function commandLog(deps: Deps, api: ApiClient, args: LogsArgs): Promise<n
   // Printed oldest first, like a log file, so --follow continues at the bottom.
   const entries = (await api.commandLog(filter)).reverse();
   if (!args.follow) {
-    if (args.json) deps.stdout.write(json(entries));
-    else if (entries.length === 0) deps.stderr.write('No matching commands.\n');
-    else deps.stdout.write(table(COMMAND_HEADER, commandRows(entries)));
+    writeList(deps, entries, { json: args.json, empty: 'No matching commands.', header: COMMAND_HEADER, rows: commandRows });
     return 0;
   }
   // Nothing matched yet: start after the newest row overall, so only new commands follow.

@@ -2,7 +2,7 @@ import type { PolicyDoc } from '../../../protocol/api-types';
 import { CliError } from '../../cli-errors';
 import type { Deps } from '../../deps';
 import { ApiError } from '../../services/api-client';
-import { json, table } from '../../services/format';
+import { json, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import { policyYaml, readPolicyFile } from '../../services/policy-file';
 import type { PoliciesArgs } from './policies.command';
@@ -53,15 +53,12 @@ export async function policiesHandler(deps: Deps, args: PoliciesArgs): Promise<n
   switch (args.sub) {
     case 'ls': {
       const policies = (await api.policies()).sort((a, b) => a.name.localeCompare(b.name));
-      if (args.json) {
-        deps.stdout.write(json(policies));
-        return 0;
-      }
-      if (policies.length === 0) {
-        deps.stderr.write('No policies: everything is denied.\n');
-        return 0;
-      }
-      deps.stdout.write(table(['NAME', 'KIND', 'SUBJECTS', 'TARGETS', 'GRANTS'], policies.map(columns)));
+      writeList(deps, policies, {
+        json: args.json,
+        empty: 'No policies: everything is denied.',
+        header: ['NAME', 'KIND', 'SUBJECTS', 'TARGETS', 'GRANTS'],
+        rows: (ps) => ps.map(columns),
+      });
       return 0;
     }
     case 'show': {

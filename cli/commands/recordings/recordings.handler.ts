@@ -8,7 +8,7 @@ import type { RecordingInfo } from '../../../protocol/api-types';
 import { CliError } from '../../cli-errors';
 import type { Deps } from '../../deps';
 import type { ApiClient } from '../../services/api-client';
-import { duration, json, localTime, table } from '../../services/format';
+import { duration, localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { RecordingsArgs } from './recordings.command';
 
@@ -22,21 +22,13 @@ async function list(deps: Deps, api: ApiClient, args: Extract<RecordingsArgs, { 
     ...(args.since ? { since: args.since } : {}),
     ...(args.grep ? { grep: args.grep } : {}),
   });
-  if (args.json) {
-    deps.stdout.write(json(recs));
-    return 0;
-  }
-  if (recs.length === 0) {
-    deps.stderr.write('No matching recordings.\n');
-    return 0;
-  }
   const flags = (r: RecordingInfo) => [r.live ? 'live' : '', r.recordsInput ? 'input' : ''].filter(Boolean).join(',');
-  deps.stdout.write(
-    table(
-      ['ID', 'USER', 'WHERE', 'STARTED', 'DURATION', 'SIZE', 'FLAGS'],
-      recs.map((r) => [r.id, r.userEmail, `${r.targetUser}@${r.targetName}`, localTime(r.startedAt), r.durationSeconds === null ? '' : duration(Math.round(r.durationSeconds)), size(r.sizeBytes), flags(r)]),
-    ),
-  );
+  writeList(deps, recs, {
+    json: args.json,
+    empty: 'No matching recordings.',
+    header: ['ID', 'USER', 'WHERE', 'STARTED', 'DURATION', 'SIZE', 'FLAGS'],
+    rows: (rs) => rs.map((r) => [r.id, r.userEmail, `${r.targetUser}@${r.targetName}`, localTime(r.startedAt), r.durationSeconds === null ? '' : duration(Math.round(r.durationSeconds)), size(r.sizeBytes), flags(r)]),
+  });
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import type { AccessRequestInfo } from '../../../protocol/api-types';
 import type { Deps } from '../../deps';
-import { json, localTime, table } from '../../services/format';
+import { localTime, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { RequestsArgs } from './requests.command';
 
@@ -28,20 +28,12 @@ export async function requestsHandler(deps: Deps, args: RequestsArgs): Promise<n
       const now = Date.now();
       const all = await api.requests();
       const shown = args.all ? all : all.filter((r) => r.state === 'pending' || (r.state === 'approved' && Date.parse(r.expiresAt) > now));
-      if (args.json) {
-        deps.stdout.write(json(shown));
-        return 0;
-      }
-      if (shown.length === 0) {
-        deps.stderr.write(args.all ? 'No requests.\n' : 'No pending requests or live grants (gate requests ls --all shows the rest).\n');
-        return 0;
-      }
-      deps.stdout.write(
-        table(
-          ['', 'ID', 'STATE', 'REQUESTER', 'ACCESS', 'FOR', 'REASON', 'UNTIL'],
-          shown.map((r) => [r.canDecide ? '*' : '', r.id, r.state, r.requester, `${r.action} ${r.targetUser}@${r.target}`, minutes(r.durationSeconds), r.reason, localTime(r.expiresAt)]),
-        ),
-      );
+      writeList(deps, shown, {
+        json: args.json,
+        empty: args.all ? 'No requests.' : 'No pending requests or live grants (gate requests ls --all shows the rest).',
+        header: ['', 'ID', 'STATE', 'REQUESTER', 'ACCESS', 'FOR', 'REASON', 'UNTIL'],
+        rows: (rs) => rs.map((r) => [r.canDecide ? '*' : '', r.id, r.state, r.requester, `${r.action} ${r.targetUser}@${r.target}`, minutes(r.durationSeconds), r.reason, localTime(r.expiresAt)]),
+      });
       return 0;
     }
     case 'approve':

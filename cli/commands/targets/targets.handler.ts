@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps';
-import { json, table } from '../../services/format';
+import { writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import type { TargetsArgs } from './targets.command';
 
@@ -8,15 +8,12 @@ export async function targetsHandler(deps: Deps, args: TargetsArgs): Promise<num
   switch (args.sub) {
     case 'ls': {
       const targets = (await api.targets()).sort((a, b) => a.name.localeCompare(b.name));
-      if (args.json) {
-        deps.stdout.write(json(targets));
-        return 0;
-      }
-      if (targets.length === 0) {
-        deps.stderr.write('No targets.\n');
-        return 0;
-      }
-      deps.stdout.write(table(['NAME', 'KIND', 'STATUS', 'ENVIRONMENT', 'ID'], targets.map((t) => [t.name, t.kind, t.status, t.environment, t.id])));
+      writeList(deps, targets, {
+        json: args.json,
+        empty: 'No targets.',
+        header: ['NAME', 'KIND', 'STATUS', 'ENVIRONMENT', 'ID'],
+        rows: (ts) => ts.map((t) => [t.name, t.kind, t.status, t.environment, t.id]),
+      });
       return 0;
     }
     case 'rm':
