@@ -6,7 +6,7 @@
 //
 //   node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]
 //                              [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom']
-//                              [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--no-screen] [--no-detector] [--no-write] [--keep]
+//                              [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--nice-v8=N] [--autogroup-nice=N] [--no-screen] [--no-detector] [--no-write] [--keep]
 //                              [--src DIR [--write-src]]
 //
 // What runs, all in THIS process, on a temp data dir (removed at the end, also on error/Ctrl-C):
@@ -48,13 +48,18 @@
 // runs) to nice N, leaving the event loop's thread at its own priority (an experiment).
 // --nice-loop=N sets the event loop's thread alone to nice N (e.g. --nice-loop=-5; the shell is
 // started at nice 0 regardless): does priority, rather than less work, keep the loop on time?
+// --nice-v8=N sets V8's helper threads (GC, compiler: every thread but the main thread and
+// libuv's pool) to nice N (an experiment: do GC steps end sooner when their helpers are favoured?).
+// --autogroup-nice=N sets this process's scheduling group (Linux autogroup: one per session,
+// shared by every thread of the process and its children in the session) to nice N (an
+// experiment: does the group's weight against other sessions' groups keep the loop on time?).
 // --src DIR bundles the sources from DIR instead (a scratch copy of the repository's server/,
 // recorder/, gateway/, protocol/ with an experiment), to A/B a store change without touching
 // the repository; such runs are labelled and not written to RESULTS.md unless asked to (--write-src).
 //
 // Needs `npm run build` to have been run once (node_modules with esbuild, sqlite3, node-pty);
 // it runs the sources as they are now, not dist/. Not part of `npm test`.
-import { mkdtempSync, rmSync, statSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, setPriority, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
@@ -80,7 +85,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
     'usage: node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]\n' +
-      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
+      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--nice-v8=N] [--autogroup-nice=N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
   );
   process.exit(2);
 }
@@ -104,6 +109,8 @@ try {
       'search-gap': { type: 'string', default: '0' },
       'nice-pool': { type: 'string' },
       'nice-loop': { type: 'string' },
+      'autogroup-nice': { type: 'string' },
+      'nice-v8': { type: 'string' },
       'write-src': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -135,6 +142,10 @@ const NICE_POOL = opts['nice-pool'] === undefined ? null : Number(opts['nice-poo
 const NICE_LOOP = opts['nice-loop'] === undefined ? null : Number(opts['nice-loop']);
 if (NICE_POOL !== null && !(Number.isInteger(NICE_POOL) && NICE_POOL >= -20 && NICE_POOL <= 19)) usage('--nice-pool must be an integer in [-20, 19]');
 if (NICE_LOOP !== null && !(Number.isInteger(NICE_LOOP) && NICE_LOOP >= -20 && NICE_LOOP <= 19)) usage('--nice-loop must be an integer in [-20, 19]');
+const NICE_V8 = opts['nice-v8'] === undefined ? null : Number(opts['nice-v8']);
+if (NICE_V8 !== null && !(Number.isInteger(NICE_V8) && NICE_V8 >= -20 && NICE_V8 <= 19)) usage('--nice-v8 must be an integer in [-20, 19]');
+const AUTOGROUP_NICE = opts['autogroup-nice'] === undefined ? null : Number(opts['autogroup-nice']);
+if (AUTOGROUP_NICE !== null && !(Number.isInteger(AUTOGROUP_NICE) && AUTOGROUP_NICE >= -20 && AUTOGROUP_NICE <= 19)) usage('--autogroup-nice must be an integer in [-20, 19]');
 
 const argvShown = process.argv.slice(2).join(' ');
 const COMMAND_LINE = `node bench/command-log.mjs${argvShown ? ` ${argvShown}` : ''}`;
@@ -198,6 +209,17 @@ async function main() {
   if (NICE_LOOP !== null) {
     setPriority(process.pid, NICE_LOOP); // on Linux: the main thread only
     log(`bench: event loop thread set to nice ${NICE_LOOP}; the shell runs at nice 0`);
+  }
+  if (NICE_V8 !== null) {
+    // Every thread but the main thread and libuv's pool: V8's platform workers (GC helpers, compiler).
+    const pool = poolTids();
+    const v8 = readdirSync('/proc/self/task').filter((tid) => tid !== String(process.pid) && !pool.has(tid));
+    for (const tid of v8) setPriority(Number(tid), NICE_V8);
+    log(`bench: V8 helper threads ${v8.join(', ')} set to nice ${NICE_V8}`);
+  }
+  if (AUTOGROUP_NICE !== null) {
+    writeFileSync('/proc/self/autogroup', String(AUTOGROUP_NICE));
+    log(`bench: this process's scheduling group set to nice ${AUTOGROUP_NICE}: ${readFileSync('/proc/self/autogroup', 'utf8').trim()}`);
   }
   const maxId = () => new Promise((res, rej) => counter.get('SELECT max(id) AS m FROM commands', (e, row) => (e ? rej(e) : res(row?.m ?? 0))));
 
@@ -543,7 +565,7 @@ async function main() {
     `Command: \`${COMMAND_LINE}\``,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, kernel ${release()}; node ${process.version}, SQLite ${sqliteVersion} (npm sqlite3), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; load avg at start ${loadStart}, end ${loadEnd} (shared machine: other sessions run test suites); the run took ${minutes.toFixed(1)} min.`,
-    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}${NICE_LOOP !== null ? ` The event loop's thread at nice ${NICE_LOOP}.` : ''}`,
+    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}${NICE_LOOP !== null ? ` The event loop's thread at nice ${NICE_LOOP}.` : ''}${NICE_V8 !== null ? ` V8's helper threads at nice ${NICE_V8}.` : ''}${AUTOGROUP_NICE !== null ? ` This process's scheduling group (autogroup) at nice ${AUTOGROUP_NICE}.` : ''}`,
     '',
     `Seed: ${fInt(seed.rows)} rows in ${seed.secs.toFixed(1)} s = **${fInt(seed.rate)} rows/s** (transactions of ${fInt(seed.txnRowsMedian)} rows, median ${f1(seed.txnMedianMs)} ms each, ${f1(seed.syncMsPerTxn)} ms of it on the event loop); database ${seed.dbMB.toFixed(0)} MB.`,
   ];
