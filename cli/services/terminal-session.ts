@@ -197,7 +197,8 @@ export function runTerminalSession(opts: TerminalSessionOptions): Promise<number
     });
 
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      // ws hands over a Buffer of its own per message (default binaryType): use it, do not copy it.
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       if (isBinary) {
         if (mode === 'shell') return writeOutput(stdout, buf);
         const tag = buf[0];
