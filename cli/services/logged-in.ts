@@ -1,7 +1,8 @@
 /** The stored login as a ready API client, or the "not logged in" error every verb shares. */
 import { CliError } from '../cli-errors';
 import type { Deps } from '../deps';
-import { ApiClient, type Endpoint } from './api-client';
+import { ApiClient } from './api-client';
+import type { Endpoint } from './api-transport';
 import type { ClientConfig } from './client-config';
 
 export interface Login {

@@ -21,7 +21,7 @@ import { parseServerControl, STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TE
 import { CLOSE } from '../../protocol/close-codes';
 import { CliError } from '../cli-errors';
 import type { Deps } from '../deps';
-import { describeNetworkError, type Endpoint } from './api-client';
+import { describeNetworkError, type Endpoint } from './api-transport';
 
 export type TerminalMode = 'shell' | 'exec';
 

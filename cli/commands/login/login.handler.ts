@@ -1,6 +1,7 @@
 import { CliError, UsageError } from '../../cli-errors';
 import type { Deps } from '../../deps';
-import { ApiClient, ApiError, type Endpoint } from '../../services/api-client';
+import { ApiClient } from '../../services/api-client';
+import { ApiError, type Endpoint } from '../../services/api-transport';
 import type { ClientConfig } from '../../services/client-config';
 import { localTime } from '../../services/format';
 import { endpointOf } from '../../services/logged-in';

@@ -1,6 +1,7 @@
 import { CliError } from '../../cli-errors';
 import type { Deps } from '../../deps';
-import { ApiClient, ApiError } from '../../services/api-client';
+import { ApiClient } from '../../services/api-client';
+import { ApiError } from '../../services/api-transport';
 import { endpointOf } from '../../services/logged-in';
 import type { LogoutArgs } from './logout.command';
 

@@ -1,7 +1,7 @@
 import type { PolicyDoc } from '../../../protocol/api-types';
 import { CliError } from '../../cli-errors';
 import type { Deps } from '../../deps';
-import { ApiError } from '../../services/api-client';
+import { ApiError } from '../../services/api-transport';
 import { json, writeList } from '../../services/format';
 import { requireLogin } from '../../services/logged-in';
 import { policyYaml, readPolicyFile } from '../../services/policy-file';
