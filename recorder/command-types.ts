@@ -30,3 +30,14 @@ export interface CommandDetectorOptions {
   /** Diagnostics (a marker that disagrees with the screen, …); tests and debugging only. */
   debug?(message: string): void;
 }
+
+export interface CommandDetectorStats {
+  /** Authenticated markers seen. */
+  markers: number;
+  /** Payloads of the marker OSC number refused (forged, replayed, malformed, foreign). */
+  rejectedMarkers: number;
+  /** Authentic C markers that came with no submitted line to account for. */
+  unexpectedCommands: number;
+  /** C markers whose text the screen did not show (both texts logged). */
+  mismatches: number;
+}
