@@ -16,6 +16,7 @@
  * they are full; stdin is paused while the socket has more than HIGH_WATER bytes unsent. Nothing
  * is buffered without a bound.
  */
+import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
 import { parseServerControl, STREAM_STDERR, STREAM_STDOUT, MAX_TERM_COLS, MAX_TERM_ROWS, type ClientControl } from '../../protocol/terminal-messages';
 import { CLOSE } from '../../protocol/close-codes';
@@ -87,6 +88,19 @@ export class EscapeReader {
     }
     return Buffer.from(out);
   }
+}
+
+/**
+ * libuv's raw mode keeps the terminal's output processing on (OPOST with ONLCR), so the remote
+ * pty's "\r\n" would reach the local terminal as "\r\r\n": the same on screen, but not the bytes
+ * `ssh -tt` gives to whatever records the terminal. Like ssh, turn it off while the shell runs;
+ * setRawMode(false) restores the settings saved when raw mode began, OPOST included. Best
+ * effort: without `stty` the output keeps the extra "\r".
+ */
+function clearOutputProcessing(stdin: NodeJS.ReadStream): void {
+  const fd = (stdin as NodeJS.ReadStream & { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return;
+  spawnSync('stty', ['-opost'], { stdio: [fd, 'ignore', 'ignore'], timeout: 2000 });
 }
 
 export function runTerminalSession(opts: TerminalSessionOptions): Promise<number> {
@@ -185,7 +199,10 @@ export function runTerminalSession(opts: TerminalSessionOptions): Promise<number
 
     ws.on('open', () => {
       opened = true;
-      if (rawTty) stdin.setRawMode(true);
+      if (rawTty) {
+        stdin.setRawMode(true);
+        clearOutputProcessing(stdin);
+      }
       if (mode === 'shell') stdout.on('resize', onResize);
       if (mode === 'exec' && opts.noStdin) {
         sendControl({ type: 'eof' });

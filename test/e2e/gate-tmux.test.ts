@@ -1,14 +1,17 @@
 /**
  * `gate` on a real terminal: tmux runs bash, bash runs the built client, the client talks to the
  * built service over pinned HTTPS. Covers what only a tty shows: the password prompt without
- * echo and the forced change of the one-time password, a raw-mode shell, resize following the
- * window, the remote exit code, `~.` detach and `gate attach` redrawing the screen.
+ * echo and the forced change of the one-time password, a raw-mode shell whose bytes reach the
+ * terminal as the remote pty wrote them (as with `ssh -tt`), resize following the window, the
+ * remote exit code, `~.` detach and `gate attach` redrawing the screen.
  *
  * The steps share one tmux server, one service and one client config, and run in order.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, repoRoot, startServer, type ServerProcess } from '../helpers/server-process';
 import { fingerprintFrom, gateCli, type GateCli } from '../helpers/gate-cli';
@@ -43,6 +46,14 @@ async function waitFor(pattern: RegExp, ms = 20_000): Promise<RegExpExecArray> {
     if (m) return m;
     if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; the pane shows:\n${text}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms: ${cond.toString()}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -105,11 +116,25 @@ describe('gate in tmux (built client and service)', () => {
     // $OUTER is only set in the local bash: "remote" proves the line ran on the target.
     type('echo tmux-$((6*7))-${OUTER:-remote}; stty size');
     await waitFor(/^tmux-42-remote\r?\n30 100$/m);
+    // The bytes the terminal gets are the remote pty's, as with `ssh -tt`: lines end "\r\n", not
+    // "\r\r\n" (the local terminal's output processing is off while the shell runs).
+    const bytes = join(gate.configDir, 'pane-bytes');
+    tmux('pipe-pane', '-o', '-t', pane, `cat > ${bytes}`);
+    type("printf 'line-a\\nline-b\\n'");
+    await waitFor(/^line-b$/m);
+    await until(() => existsSync(bytes) && readFileSync(bytes, 'latin1').includes('line-b'));
+    tmux('pipe-pane', '-t', pane);
+    const raw = readFileSync(bytes, 'latin1');
+    expect(raw).toContain('line-a\r\nline-b\r\n');
+    expect(raw).not.toContain('\r\r\n');
     tmux('resize-window', '-t', 'gate', '-x', '120', '-y', '40');
     type('stty size');
     await waitFor(/^40 120$/m);
     type('exit 5');
     await waitFor(/^GATE_EXIT=5$/m);
+    // And the local terminal's settings are back as they were.
+    type('stty -a | grep -o -- "-\\?opost" | sed s/^/OPOST=/');
+    await waitFor(/^OPOST=opost$/m);
   });
 
   it('detaches with ~. and gate attach redraws the screen and continues the shell', async () => {
