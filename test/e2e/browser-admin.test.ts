@@ -429,6 +429,8 @@ describe('browser admin pages, account TOTP and event log (built service + Chrom
 
     await local().locator('select.target-env').selectOption(homeEnv);
     await expect.poll(() => local().locator('select.target-env').inputValue()).toBe(homeEnv);
+    // The select shows the choice at once; the count comes from the server once the move is stored.
+    await expect.poll(() => env().locator('td.num').textContent()).toBe('0');
     page.once('dialog', (d) => void d.accept());
     await env().locator('button.delete-env').click();
     await env().waitFor({ state: 'detached' });
