@@ -138,14 +138,17 @@ const DETECTOR = !opts['no-detector'];
 const SRC = opts.src ? resolve(opts.src) : null;
 const SEARCH_GAP = Number(opts['search-gap']);
 if (!(SEARCH_GAP >= 0)) usage('--search-gap must be >= 0');
-const NICE_POOL = opts['nice-pool'] === undefined ? null : Number(opts['nice-pool']);
-const NICE_LOOP = opts['nice-loop'] === undefined ? null : Number(opts['nice-loop']);
-if (NICE_POOL !== null && !(Number.isInteger(NICE_POOL) && NICE_POOL >= -20 && NICE_POOL <= 19)) usage('--nice-pool must be an integer in [-20, 19]');
-if (NICE_LOOP !== null && !(Number.isInteger(NICE_LOOP) && NICE_LOOP >= -20 && NICE_LOOP <= 19)) usage('--nice-loop must be an integer in [-20, 19]');
-const NICE_V8 = opts['nice-v8'] === undefined ? null : Number(opts['nice-v8']);
-if (NICE_V8 !== null && !(Number.isInteger(NICE_V8) && NICE_V8 >= -20 && NICE_V8 <= 19)) usage('--nice-v8 must be an integer in [-20, 19]');
-const AUTOGROUP_NICE = opts['autogroup-nice'] === undefined ? null : Number(opts['autogroup-nice']);
-if (AUTOGROUP_NICE !== null && !(Number.isInteger(AUTOGROUP_NICE) && AUTOGROUP_NICE >= -20 && AUTOGROUP_NICE <= 19)) usage('--autogroup-nice must be an integer in [-20, 19]');
+/** An optional nice value (`--name N`): null when absent; an integer in [-20, 19] or a usage error. */
+const niceOpt = (name) => {
+  if (opts[name] === undefined) return null;
+  const n = Number(opts[name]);
+  if (!(Number.isInteger(n) && n >= -20 && n <= 19)) usage(`--${name} must be an integer in [-20, 19]`);
+  return n;
+};
+const NICE_POOL = niceOpt('nice-pool');
+const NICE_LOOP = niceOpt('nice-loop');
+const NICE_V8 = niceOpt('nice-v8');
+const AUTOGROUP_NICE = niceOpt('autogroup-nice');
 
 const argvShown = process.argv.slice(2).join(' ');
 const COMMAND_LINE = `node bench/command-log.mjs${argvShown ? ` ${argvShown}` : ''}`;
