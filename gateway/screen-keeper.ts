@@ -4,13 +4,11 @@
  * output and resize event.
  *
  * Limit: the redraw is the visible screen plus the headless terminal's scrollback (bounded by
- * SCROLLBACK lines), not the whole history; the recording has the whole history.
+ * REDRAW_SCROLLBACK lines), not the whole history; the recording has the whole history.
  */
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
-import type { SessionEvent, SessionTap } from '../protocol/session-events';
-
-const SCROLLBACK = 1000;
+import { REDRAW_SCROLLBACK, type SessionEvent, type SessionTap } from '../protocol/session-events';
 
 export interface ScreenKeeper extends SessionTap {
   /** Bytes that, written to a fresh terminal of the same size, reproduce the current screen. */
@@ -18,7 +16,7 @@ export interface ScreenKeeper extends SessionTap {
 }
 
 export function createScreenKeeper(cols: number, rows: number): ScreenKeeper {
-  const term = new headless.Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
+  const term = new headless.Terminal({ cols, rows, scrollback: REDRAW_SCROLLBACK, allowProposedApi: true });
   const ser = new serialize.SerializeAddon();
   term.loadAddon(ser as unknown as headless.ITerminalAddon);
   let failure: Error | null = null;

@@ -36,3 +36,10 @@ export interface SessionTap {
    */
   snapshot?(): Promise<string>;
 }
+
+/**
+ * Lines of scrollback a re-attach redraw carries above the visible screen, whichever tap keeps
+ * the screen (the command detector, or the connection's own screen keeper): the same history
+ * either way. The recording has the whole history.
+ */
+export const REDRAW_SCROLLBACK = 1000;

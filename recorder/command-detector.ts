@@ -69,7 +69,7 @@
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import { MARKER_OSC } from '../protocol/agent-frames';
-import type { SessionEvent, SessionTap } from '../protocol/session-events';
+import { REDRAW_SCROLLBACK, type SessionEvent, type SessionTap } from '../protocol/session-events';
 import type { CommandDetectorOptions, CommandDetectorStats } from './command-types';
 import { CommandMachine } from './command-machine';
 import { MarkerVerifier } from './command-markers';
@@ -77,8 +77,6 @@ import { MarkerVerifier } from './command-markers';
 export type { CommandDetectorStats } from './command-types';
 
 const SCROLLBACK = 2000;
-/** Scrollback lines a re-attach redraw carries (as the connection's own screen keeper). */
-const REDRAW_SCROLLBACK = 1000;
 
 export type CommandDetector = SessionTap & { readonly stats: CommandDetectorStats };
 
