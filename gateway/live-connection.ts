@@ -55,6 +55,8 @@ export class LiveConnection {
   private readonly abort = new AbortController();
   private taps: SessionTap[] = [];
   private screen: Pick<ScreenKeeper, 'snapshot'> | null = null;
+  /** The tap that keeps the screen when it is not our own keeper (the command detector). */
+  private screenTap: SessionTap | null = null;
   private client: TerminalClient | null = null;
   private t0 = 0;
   private size: TermSize;
@@ -202,8 +204,10 @@ export class LiveConnection {
     // A tap that already keeps the screen (the command detector) serves it; else we keep one.
     if (r.kind === 'shell') {
       const keeper = this.taps.find((t) => t.snapshot !== undefined && t.failure === null);
-      if (keeper) this.screen = { snapshot: () => keeper.snapshot!() };
-      else {
+      if (keeper) {
+        this.screenTap = keeper;
+        this.screen = { snapshot: () => keeper.snapshot!() };
+      } else {
         const own = createScreenKeeper(this.size.cols, this.size.rows);
         this.screen = own;
         this.taps.push(own);
@@ -260,6 +264,7 @@ export class LiveConnection {
   }
 
   private emit(e: SessionEvent): void {
+    let screenLost: SessionTap | null = null;
     for (const tap of this.taps) {
       if (tap.failure) continue;
       tap.onEvent(e);
@@ -267,8 +272,24 @@ export class LiveConnection {
         this.hooks.log(`connection ${this.spec.id}: tap ${tap.name} failed: ${(tap.failure as Error).message}`);
         // Recording is required evidence: a shell we cannot record does not go on.
         if (tap.name === 'recording') queueMicrotask(() => this.close(`recording failed: ${(tap.failure as Error).message}`, 'system'));
+        if (tap === this.screenTap) screenLost = tap;
       }
     }
+    // After the loop: the new keeper starts from the screen as of this event, so it must not
+    // be given the event again.
+    if (screenLost) this.takeOverScreen(screenLost);
+  }
+
+  /**
+   * The tap that kept the screen failed: keep one of our own from here, starting from the screen
+   * it last had (or blank, if its screen broke), so a re-attach still redraws.
+   */
+  private takeOverScreen(failed: SessionTap): void {
+    const own = createScreenKeeper(this.size.cols, this.size.rows, failed.snapshot!());
+    this.screenTap = null;
+    this.screen = own;
+    this.taps.push(own);
+    this.hooks.log(`connection ${this.spec.id}: the screen for re-attach is now kept by the connection`);
   }
 
   private async onExit(exit: ChannelExit): Promise<void> {

@@ -15,11 +15,41 @@ export interface ScreenKeeper extends SessionTap {
   snapshot(): Promise<string>;
 }
 
-export function createScreenKeeper(cols: number, rows: number): ScreenKeeper {
+/**
+ * `from`: the screen to start from (bytes as `snapshot()` gives them), when this keeper takes
+ * over from a tap that kept the screen until it failed. Events that come before it settles wait,
+ * so they land on top of the screen they continue.
+ */
+export function createScreenKeeper(cols: number, rows: number, from?: Promise<string>): ScreenKeeper {
   const term = new headless.Terminal({ cols, rows, scrollback: REDRAW_SCROLLBACK, allowProposedApi: true });
   const ser = new serialize.SerializeAddon();
   term.loadAddon(ser as unknown as headless.ITerminalAddon);
   let failure: Error | null = null;
+  let waiting: SessionEvent[] | null = null;
+
+  function apply(e: SessionEvent): void {
+    try {
+      if (e.kind === 'o') term.write(e.data);
+      else if (e.kind === 'r') term.resize(e.cols, e.rows);
+    } catch (err) {
+      failure = err as Error;
+    }
+  }
+
+  let closed = false;
+  let started: Promise<void> = Promise.resolve();
+  if (from) {
+    waiting = [];
+    const start = (screen: string): void => {
+      const held = waiting ?? [];
+      waiting = null;
+      if (closed) return;
+      if (screen !== '') term.write(screen);
+      for (const e of held) if (!failure) apply(e);
+    };
+    started = from.then(start, () => start(''));
+  }
+
   return {
     name: 'screen',
     get failure() {
@@ -27,17 +57,14 @@ export function createScreenKeeper(cols: number, rows: number): ScreenKeeper {
     },
     onEvent(e: SessionEvent) {
       if (failure) return;
-      try {
-        if (e.kind === 'o') term.write(e.data);
-        else if (e.kind === 'r') term.resize(e.cols, e.rows);
-      } catch (err) {
-        failure = err as Error;
-      }
+      if (waiting) waiting.push(e);
+      else apply(e);
     },
     backlog: () => 0,
     whenDrained: () => Promise.resolve(),
-    snapshot: () => new Promise((resolve) => term.write('', () => resolve(ser.serialize()))),
+    snapshot: () => started.then(() => new Promise((resolve) => term.write('', () => resolve(ser.serialize())))),
     async close() {
+      closed = true;
       term.dispose();
     },
   };

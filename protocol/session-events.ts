@@ -32,7 +32,9 @@ export interface SessionTap {
    * Only on a tap that keeps the session's screen in a headless terminal (the command detector
    * does): bytes that, written to a fresh terminal of the same size, redraw the current screen.
    * The connection then uses it for re-attach and keeps no terminal of its own, so a shell's
-   * output is parsed once, not twice. A failed tap answers '' (no redraw).
+   * output is parsed once, not twice. A tap that failed in its own logic, its screen whole,
+   * still answers the screen as it was at the failure: the connection starts a terminal of its
+   * own from it and carries the screen on. One whose screen broke answers '' (no redraw).
    */
   snapshot?(): Promise<string>;
 }

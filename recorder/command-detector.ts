@@ -100,6 +100,8 @@ class Detector implements CommandDetector {
   private readonly verifier: MarkerVerifier | null;
   private readonly machine: CommandMachine;
   private done = false;
+  /** The terminal itself threw (not the state machine): its screen is not served any more. */
+  private screenBroken = false;
 
   constructor(opts: CommandDetectorOptions) {
     this.term = new headless.Terminal({ cols: opts.cols, rows: opts.rows, scrollback: SCROLLBACK, allowProposedApi: true, logLevel: 'off' });
@@ -108,46 +110,71 @@ class Detector implements CommandDetector {
     // handlers, and ours are synchronous). Without it the tap fails (latched) and the shell goes on.
     const core = (this.term as unknown as { _core?: { _writeBuffer?: { writeSync?(d: Uint8Array): void } } })._core;
     const wb = core?._writeBuffer;
-    if (!wb || typeof wb.writeSync !== 'function') this.failure = new Error('command detector: @xterm/headless has no synchronous write');
+    if (!wb || typeof wb.writeSync !== 'function') {
+      this.failure = new Error('command detector: @xterm/headless has no synchronous write');
+      this.screenBroken = true;
+    }
     this.write = (d) => wb!.writeSync!(d);
     this.term.loadAddon(this.serializer as unknown as headless.ITerminalAddon);
     this.machine = new CommandMachine(this.term, this.write, opts, this.stats);
     this.verifier = opts.markerNonce ? new MarkerVerifier(opts.markerNonce) : null;
     this.term.parser.registerOscHandler(MARKER_OSC, (payload) => {
       const m = this.verifier?.verify(payload) ?? null;
-      if (m) this.machine.onMarker(m);
+      if (m) this.step(() => this.machine.onMarker(m));
       else this.stats.rejectedMarkers++;
       return true;
     });
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (params) => {
-      if (params.includes(2004)) this.machine.onAccept('bp');
+      if (params.includes(2004)) this.step(() => this.machine.onAccept('bp'));
       return false;
     });
-    this.term.onLineFeed(() => this.machine.onAccept('lf'));
+    // Bound once: a line feed is the hottest event under a flood.
+    const acceptLineFeed = (): void => this.machine.onAccept('lf');
+    this.term.onLineFeed(() => this.step(acceptLineFeed));
   }
 
   onEvent(e: SessionEvent): void {
     if (this.failure || this.done) return;
+    this.machine.t = e.t;
+    switch (e.kind) {
+      case 'o':
+        this.screen(() => this.write(e.data));
+        this.step(() => this.machine.afterOutput());
+        break;
+      case 'i':
+        this.step(() => this.machine.onInput(e.data));
+        break;
+      case 'r':
+        this.screen(() => this.term.resize(e.cols, e.rows));
+        this.step(() => this.machine.onResize());
+        break;
+      case 'x':
+        this.step(() => this.finish());
+        break;
+    }
+  }
+
+  /**
+   * Runs a step of the state machine (also from the parser's handlers, in the middle of a
+   * write). A throw latches the tap's failure but never cuts a write short, so the screen stays
+   * whole up to the failure and the connection can carry it on (`snapshot`).
+   */
+  private step(f: () => void): void {
+    if (this.failure) return;
     try {
-      this.machine.t = e.t;
-      switch (e.kind) {
-        case 'o':
-          this.write(e.data);
-          this.machine.afterOutput();
-          break;
-        case 'i':
-          this.machine.onInput(e.data);
-          break;
-        case 'r':
-          this.term.resize(e.cols, e.rows);
-          this.machine.onResize();
-          break;
-        case 'x':
-          this.finish();
-          break;
-      }
+      f();
     } catch (err) {
       this.failure = err as Error;
+    }
+  }
+
+  /** A change to the terminal itself: if it throws, the screen can no longer be trusted. */
+  private screen(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.screenBroken = true;
+      this.failure ??= err as Error;
     }
   }
 
@@ -155,9 +182,13 @@ class Detector implements CommandDetector {
     return 0;
   }
 
-  /** The screen for a re-attach: the terminal is written synchronously, so it is current. */
+  /**
+   * The screen for a re-attach: the terminal is written synchronously, so it is current. After
+   * the state machine failed it is still the screen as of that event (the connection then keeps
+   * its own from there); after the terminal itself failed, or the shell ended, it is ''.
+   */
   snapshot(): Promise<string> {
-    if (this.failure || this.done) return Promise.resolve('');
+    if (this.screenBroken || this.done) return Promise.resolve('');
     return Promise.resolve(this.serializer.serialize({ scrollback: REDRAW_SCROLLBACK }));
   }
 
@@ -166,13 +197,7 @@ class Detector implements CommandDetector {
   }
 
   async close(): Promise<void> {
-    if (!this.failure) {
-      try {
-        this.finish();
-      } catch (err) {
-        this.failure = err as Error;
-      }
-    }
+    this.step(() => this.finish());
     this.term.dispose();
   }
 

@@ -374,4 +374,27 @@ describe('the detector as the screen for re-attach', () => {
     s.det.onEvent({ kind: 'x', t: 99, code: 0 });
     expect(await s.det.snapshot!()).toBe(''); // the shell ended: nothing to redraw
   });
+
+  it('when its own logic fails, it stops, and still serves the screen as of the failure', async () => {
+    const det = createCommandDetector({
+      cols: 40,
+      rows: 10,
+      markerNonce: null,
+      onCommand: () => {
+        throw new Error('store is gone');
+      },
+      onCommandExit: () => undefined,
+    });
+    const o = (text: string) => det.onEvent({ kind: 'o', t: 0, data: Buffer.from(text, 'utf8') });
+    o('$ ');
+    det.onEvent({ kind: 'i', t: 0, data: Buffer.from('ls\r') });
+    // The command is judged at the newline, in the middle of this write: the write goes on.
+    o('ls\r\nafter-the-failure\r\n$ ');
+    expect(det.failure?.message).toBe('store is gone');
+    o('ignored\r\n'); // a failed tap takes nothing more
+    const screen = await det.snapshot!();
+    expect(screen).toContain('after-the-failure');
+    expect(screen).not.toContain('ignored');
+    await det.close();
+  });
 });
