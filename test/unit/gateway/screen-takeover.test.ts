@@ -4,7 +4,6 @@
  * and the clients are in-memory stand-ins (no target is needed to show this).
  */
 import { Duplex } from 'node:stream';
-import headless from '@xterm/headless';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScreenKeeper } from '../../../gateway/screen-keeper';
 import { LiveConnection } from '../../../gateway/live-connection';
@@ -12,17 +11,7 @@ import type { Channel, ChannelExit, TerminalClient } from '../../../gateway/type
 import type { Permit } from '../../../protocol/permit';
 import type { ServerControl } from '../../../protocol/terminal-messages';
 import { createCommandDetector } from '../../../recorder/command-detector';
-
-/** What a fresh terminal of this size shows after `bytes`: its visible lines, trimmed. */
-async function render(bytes: string, cols: number, rows: number): Promise<string[]> {
-  const term = new headless.Terminal({ cols, rows, allowProposedApi: true });
-  await new Promise<void>((r) => term.write(bytes, r));
-  const buf = term.buffer.active;
-  const lines: string[] = [];
-  for (let y = 0; y < rows; y++) lines.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-  term.dispose();
-  return lines;
-}
+import { renderTerminal } from '../../helpers/terminal-render';
 
 class FakeClient implements TerminalClient {
   readonly out: Buffer[] = [];
@@ -119,7 +108,7 @@ describe('re-attach after the command detector failed', () => {
     const second = new FakeClient('second');
     await conn.attach(second, 'alice');
     expect(second.controls[0]).toMatchObject({ type: 'attached', redraw: true });
-    const screen = await render(Buffer.concat(second.out).toString('utf8'), 40, 8);
+    const { viewport: screen } = await renderTerminal(Buffer.concat(second.out).toString('utf8'), 40, 8);
     expect(screen.slice(0, 5)).toEqual(['$ ls', 'before-failure', '$ after-failure', '$ ', '']);
   });
 });
@@ -132,14 +121,14 @@ describe('screen keeper taking over from a screen', () => {
     keeper.onEvent({ kind: 'r', t: 0, cols: 10, rows: 4 });
     const snap = keeper.snapshot();
     give('ABC');
-    expect(await render(await snap, 10, 4)).toEqual(['ABCDEF', '', '', '']);
+    expect((await renderTerminal(await snap, 10, 4)).viewport).toEqual(['ABCDEF', '', '', '']);
     await keeper.close();
   });
 
   it('starts blank when the screen cannot be had', async () => {
     const keeper = createScreenKeeper(20, 4, Promise.reject(new Error('no screen')));
     keeper.onEvent({ kind: 'o', t: 0, data: Buffer.from('only this') });
-    expect(await render(await keeper.snapshot(), 20, 4)).toEqual(['only this', '', '', '']);
+    expect((await renderTerminal(await keeper.snapshot(), 20, 4)).viewport).toEqual(['only this', '', '', '']);
     expect(keeper.failure).toBeNull();
     await keeper.close();
   });

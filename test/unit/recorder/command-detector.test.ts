@@ -5,9 +5,9 @@
  * The corpus (test/integration/command-corpus.test.ts) runs the same cases against real shells.
  */
 import { createHmac } from 'node:crypto';
-import headless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { createScreenKeeper } from '../../../gateway/screen-keeper';
+import { renderTerminal } from '../../helpers/terminal-render';
 import { MARKER_MAC_CHARS, MARKER_OSC, markerMacInput, type MarkerKind } from '../../../protocol/agent-frames';
 import { createCommandDetector, type CommandDetector } from '../../../recorder/command-detector';
 import type { DetectedCommand } from '../../../recorder/command-types';
@@ -339,17 +339,6 @@ describe('screen method (a shell without markers: dash)', () => {
 });
 
 describe('the detector as the screen for re-attach', () => {
-  /** What a terminal of this size shows after `bytes`: every line of scrollback and screen, and the cursor. */
-  async function render(bytes: string, cols: number, rows: number) {
-    const term = new headless.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
-    await new Promise<void>((r) => term.write(bytes, r));
-    const b = term.buffer.active;
-    const lines = Array.from({ length: b.length }, (_, y) => b.getLine(y)!.translateToString(true)).join('\n').replace(/\n+$/, '');
-    const out = { lines, cursor: [b.cursorX, b.cursorY] };
-    term.dispose();
-    return out;
-  }
-
   it('redraws what the connection’s own screen keeper would, markers and all', async () => {
     const s = new Session({ cols: 40, rows: 10 });
     const keeper = createScreenKeeper(40, 10);
@@ -368,7 +357,7 @@ describe('the detector as the screen for re-attach', () => {
     const fromDetector = await s.det.snapshot!();
     expect(fromDetector).toContain('line 29');
     expect(s.cmds.map((c) => c.text)).toEqual(['ls -l']); // serving the screen does not disturb detection
-    expect(await render(fromDetector, 30, 8)).toEqual(await render(await keeper.snapshot(), 30, 8));
+    expect(await renderTerminal(fromDetector, 30, 8)).toEqual(await renderTerminal(await keeper.snapshot(), 30, 8));
     await keeper.close();
 
     s.det.onEvent({ kind: 'x', t: 99, code: 0 });
