@@ -1,6 +1,6 @@
 /**
- * One live connection: a channel to a target, the taps that observe it (recording, screen,
- * later the command detector), and at most one attached client.
+ * One live connection: a channel to a target, the taps that observe it (recording, command
+ * detector, or a screen keeper of its own), and at most one attached client.
  *
  * Lifecycle: registered (`open`, nothing dialed) → first attach dials → `connected` ⇄
  * `disconnected` (client gone, program keeps running, output still recorded) → `closed`
