@@ -16,6 +16,12 @@ export interface BatchedWriter<T> {
   flush(): Promise<void>;
   /** Items lost: failed transactions and overflow drops. */
   failures(): number;
+  /**
+   * True while at least a quarter of a full transaction's rows are not yet committed (waiting, or
+   * in the transaction running): the writer is not keeping up with flushMs-sized batches, and a
+   * producer that goes on would fill the queue and lose rows past maxQueue.
+   */
+  behind(): boolean;
 }
 
 export function createBatchedWriter<T>(opts: {
@@ -35,6 +41,7 @@ export function createBatchedWriter<T>(opts: {
   const weight = opts.weight ?? (() => 1);
   let queue: T[] = [];
   let queued = 0; // rows in `queue`
+  let writing = 0; // rows in the transaction running
   let timer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
   let failures = 0;
@@ -52,10 +59,12 @@ export function createBatchedWriter<T>(opts: {
       }
       const batch = queue.splice(0, take);
       queued -= rows;
+      writing = rows;
       await opts.db.transaction((tx) => opts.write(tx, batch)).catch((e: unknown) => {
         failures += rows;
         opts.log(`${opts.name}: could not write ${rows} rows: ${(e as Error).message}`);
       });
+      writing = 0;
     }
   }
 
@@ -90,6 +99,7 @@ export function createBatchedWriter<T>(opts: {
       while (queue.length > 0 || draining) await flushNow();
     },
     failures: () => failures,
+    behind: () => queued + writing >= maxBatch / 4,
   };
 }
 

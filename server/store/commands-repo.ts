@@ -123,6 +123,8 @@ export function commandsRepo(db: Db, reader: Queryable, log: (msg: string) => vo
     },
     flush: () => (pack(), writer.flush()),
     failures: () => writer.failures(),
+    /** The writer is behind (rows packed this turn are not counted until packed). */
+    behind: () => writer.behind(),
 
     async query(q: CommandQuery): Promise<CommandRow[]> {
       const where: string[] = [];

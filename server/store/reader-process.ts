@@ -1,12 +1,16 @@
 /**
- * Searches run in a child process at the lowest CPU priority (nice 19): the command and event
+ * Searches run in a child process at the lowest CPU priority (SCHED_IDLE, else nice 19): the command and event
  * logs' read-only connection lives there. On a small bastion, an auditor's search over millions
  * of rows would otherwise take a core from the shells being brokered and from the writer that
  * stores their evidence, as an equal; niced, it gets what they leave, and a search is slower
  * only while the machine is saturated. Measured with bench/command-log.mjs on 2 cores, with a
  * shell streaming and searches back to back: in-process searches held the command writer to
  * ~9,000 rows/s; from this process, 16,500 at nice 10 and 18,500 at nice 19 (other changes
- * equal; bench/RESULTS.md has the latest figures).
+ * equal; bench/RESULTS.md has the latest figures). It also asks for SCHED_IDLE (`chrt --idle`,
+ * all its threads; nice 19 stays as the fallback): with the event loop at real-time priority
+ * (server/event-loop-priority.ts), a niced search still took 0.4–0.5 of a core while the command
+ * writer waited 0.3 for one, since the kernel placed the writer behind the loop rather than on
+ * the core the search had; a CPU running only SCHED_IDLE work counts as idle when a thread wakes.
  *
  * Invariants:
  * - The same Queryable as an in-process reader, read-only (`run` is refused); WAL lets the child
@@ -30,6 +34,7 @@ const CHILD = String.raw`
 'use strict';
 process.title = 'gatehouse: search';
 const [sqlite3Path, dbPath, cacheKib, nice] = process.argv.slice(1);
+try { require('node:child_process').execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5000 }); } catch {}
 try { require('node:os').setPriority(Number(nice)); } catch {}
 const sqlite3 = require(sqlite3Path);
 process.on('disconnect', () => process.exit(0));

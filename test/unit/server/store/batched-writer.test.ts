@@ -25,6 +25,26 @@ async function fresh(): Promise<Db> {
   return db;
 }
 
+/** A writer into table t whose first transaction hangs until `release()`. */
+function withSlowFirstTransaction(d: Db, opts: { maxBatch: number; maxQueue?: number; log?: (m: string) => void }) {
+  let release!: () => void;
+  const slow = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const w = createBatchedWriter<[number, string | null]>({
+    db: d,
+    name: 't',
+    log: opts.log ?? (() => undefined),
+    maxBatch: opts.maxBatch,
+    ...(opts.maxQueue !== undefined ? { maxQueue: opts.maxQueue } : {}),
+    flushMs: 1,
+    write: async (tx, rows) => {
+      if (calls++ === 0) await slow;
+      await insertRows(tx, 't', ['n', 's'], rows);
+    },
+  });
+  return { w, release, transactions: () => calls };
+}
+
 describe('batched writer', () => {
   it('writes in push order, JSON-unpacked with types kept', async () => {
     const d = await fresh();
@@ -39,22 +59,8 @@ describe('batched writer', () => {
 
   it('keeps at most maxQueue rows waiting behind a slow transaction, dropping the oldest', async () => {
     const d = await fresh();
-    let release!: () => void;
-    const slow = new Promise<void>((r) => (release = r));
     const logs: string[] = [];
-    let calls = 0;
-    const w = createBatchedWriter<[number, string | null]>({
-      db: d,
-      name: 't',
-      log: (m) => logs.push(m),
-      maxBatch: 2,
-      maxQueue: 5,
-      flushMs: 1,
-      write: async (tx, rows) => {
-        if (calls++ === 0) await slow;
-        await insertRows(tx, 't', ['n', 's'], rows);
-      },
-    });
+    const { w, release } = withSlowFirstTransaction(d, { maxBatch: 2, maxQueue: 5, log: (m) => logs.push(m) });
     w.push([0, null]);
     w.push([1, null]); // a full batch: the first transaction starts and hangs
     await new Promise((r) => setTimeout(r, 20));
@@ -64,6 +70,24 @@ describe('batched writer', () => {
     release();
     await w.flush();
     expect((await d.all<{ n: number }>('SELECT n FROM t ORDER BY rowid')).map((r) => r.n)).toEqual([0, 1, 7, 8, 9, 10, 11]);
+  });
+
+  it('says it is behind while a quarter of a full batch or more is not committed, running or waiting', async () => {
+    const d = await fresh();
+    const { w, release, transactions } = withSlowFirstTransaction(d, { maxBatch: 8 });
+    w.push([0, null]);
+    expect(w.behind()).toBe(false); // 1 of 8 waiting
+    w.push([1, null]);
+    expect(w.behind()).toBe(true); // 2 of 8: a quarter
+    await new Promise((r) => setTimeout(r, 20));
+    expect(transactions()).toBe(1); // both are in the transaction now, which hangs
+    expect(w.behind()).toBe(true);
+    release();
+    await w.flush();
+    expect(w.behind()).toBe(false);
+    w.push([2, null]);
+    await w.flush();
+    expect(w.behind()).toBe(false); // at ordinary rates, never
   });
 
   it('counts packed rows by weight: batches of at most maxBatch rows, overflow drops whole packs', async () => {

@@ -1,10 +1,10 @@
 /**
- * The search process: a real child with a read-only connection at nice 19, that sees what the
+ * The search process: a real child with a read-only connection at SCHED_IDLE and nice 19, that sees what the
  * writer commits, survives being killed (the query in flight fails with the reason, the next
  * one starts a new child), refuses writes, and is gone after close().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../../server/store/db';
@@ -32,6 +32,10 @@ async function open(): Promise<{ db: Db; reader: ReaderProcess }> {
 
 /** Field 19 of /proc/PID/stat (after the parenthesised name) is the nice value. */
 const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+/** Field 41 of a thread's stat line is its scheduling policy (5: SCHED_IDLE). */
+const policiesOf = (pid: number) =>
+  readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[41 - 3]));
+const SCHED_IDLE = 5;
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -42,7 +46,7 @@ const alive = (pid: number) => {
 };
 
 describe('search process', () => {
-  it('reads what the writer committed, from a child process at nice 19', async () => {
+  it('reads what the writer committed, from a child process at SCHED_IDLE and nice 19', async () => {
     const { db, reader } = await open();
     await db.run("INSERT INTO environments (name, created_at) VALUES ('reader-test', '2026-11-22T00:00:00Z')");
     expect(await reader.get<{ n: string }>("SELECT name AS n FROM environments WHERE name = ?", ['reader-test'])).toEqual({ n: 'reader-test' });
@@ -50,6 +54,10 @@ describe('search process', () => {
     const pid = reader.pid()!;
     expect(pid).not.toBe(process.pid);
     expect(niceOf(pid)).toBe(19);
+    // Every thread, the sqlite3 pool's (started by the queries above) included.
+    const policies = policiesOf(pid);
+    expect(policies.length).toBeGreaterThan(4);
+    expect(new Set(policies)).toEqual(new Set([SCHED_IDLE]));
     // Named for operators: ps shows this, not the program's text.
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toMatch(/^gatehouse: search/);
   });
