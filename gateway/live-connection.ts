@@ -10,7 +10,10 @@
  * Flow control: output is read from the channel only while every tap and the client have a
  * backlog under HIGH_WATER; otherwise reading pauses until they drain. Input from the client is
  * written with the channel's own backpressure. So a fast producer and a slow reader never grow
- * the service's memory beyond the bounded windows.
+ * the service's memory beyond the bounded windows. A connection streaming in bulk (more than
+ * BULK_BYTES in one BULK_WINDOW_MS) also pauses while the output pacer is engaged
+ * (output-pacer.ts: the evidence writers are behind and the loop is busy); one that writes a
+ * little now and then never does, so interactive sessions stay prompt under a flood.
  */
 import { performance } from 'node:perf_hooks';
 import type { Permit } from '../protocol/permit';
@@ -19,8 +22,12 @@ import { CLOSE } from '../protocol/close-codes';
 import { GatehouseError } from '../protocol/errors';
 import type { Channel, ChannelExit, OpenRequest, TargetRef, TerminalClient, TermSize } from './types';
 import { createScreenKeeper, type ScreenKeeper } from './screen-keeper';
+import type { OutputPacer } from './output-pacer';
 
 export const HIGH_WATER = 1024 * 1024;
+/** Output above this many bytes in one window makes a connection "bulk" for the pacer. */
+const BULK_BYTES = 64 * 1024;
+const BULK_WINDOW_MS = 100;
 const END_GRACE_MS = 2000;
 /** A connection created through the API but never attached is dropped after this. */
 export const ATTACH_DEADLINE_MS = 60_000;
@@ -44,6 +51,8 @@ export interface ConnectionHooks {
   openTaps(spec: ConnectionSpec, ctx: { size: TermSize; shell: string; term: string; startedAt: Date }): Promise<SessionTap[]>;
   onState(id: string, change: StateChange): void;
   log(msg: string): void;
+  /** Paces bulk output while the evidence writers need the CPU; absent: never paced. */
+  pacer?: OutputPacer;
 }
 
 export class LiveConnection {
@@ -61,6 +70,10 @@ export class LiveConnection {
   private t0 = 0;
   private size: TermSize;
   private paused = false;
+  /** Output bytes in the current window, its start, and whether the last full window was bulk. */
+  private outBytes = 0;
+  private outWindowAt = 0;
+  private bulk = false;
   private closing: string | null = null;
   private closedResolve!: () => void;
   readonly closed = new Promise<void>((r) => (this.closedResolve = r));
@@ -230,6 +243,15 @@ export class LiveConnection {
   private onOutput(_from: unknown, chunk: Buffer, stream: 1 | 2 | undefined): void {
     this.emit({ kind: 'o', t: this.now(), data: chunk });
     this.client?.sendOutput(chunk, stream);
+    // Bulk or not is decided on output only, so it holds while the connection is paused.
+    const at = performance.now();
+    if (at - this.outWindowAt > BULK_WINDOW_MS) {
+      this.bulk = this.outBytes > BULK_BYTES && at - this.outWindowAt < 2 * BULK_WINDOW_MS;
+      this.outBytes = 0;
+      this.outWindowAt = at;
+    }
+    this.outBytes += chunk.length;
+    if (this.outBytes > BULK_BYTES) this.bulk = true;
     if (!this.paused && this.blockers().length > 0) {
       this.paused = true;
       this.channel!.io.pause();
@@ -241,6 +263,8 @@ export class LiveConnection {
   private blockers(): { whenDrained(): Promise<void> }[] {
     const out: { whenDrained(): Promise<void> }[] = this.taps.filter((t) => t.backlog() > HIGH_WATER);
     if (this.client && this.client.backlog() > HIGH_WATER) out.push(this.client);
+    const pacer = this.hooks.pacer;
+    if (pacer && this.bulk && this.closing === null && pacer.engaged()) out.push({ whenDrained: () => pacer.whenReleased() });
     return out;
   }
 

@@ -18,9 +18,11 @@ export interface Config {
   sessions: { idleRetentionSeconds: number };
   agents: { heartbeatSeconds: number; offlineAfterSeconds: number };
   slack: { botToken: string | null; appToken: string | null; apiUrl: string | null; command: string; auditChannel: string };
+  /** server/event-loop-priority.ts and gateway/output-pacer.ts say why. */
+  eventLoop: { priority: 'realtime' | 'normal'; maxBusy: number };
 }
 
-type Kind = 'address' | 'address_or_off' | 'path' | 'url' | 'bool' | 'duration' | 'string' | 'command';
+type Kind = 'address' | 'address_or_off' | 'path' | 'url' | 'bool' | 'duration' | 'string' | 'command' | 'choice' | 'fraction';
 /** Flat keys as written in the TOML file; env var = GATEHOUSE_ + upper(key with . → _). */
 const KEYS: Record<string, { kind: Kind; default: string | boolean | null }> = {
   listen: { kind: 'address', default: '0.0.0.0:8443' },
@@ -38,6 +40,8 @@ const KEYS: Record<string, { kind: Kind; default: string | boolean | null }> = {
   'slack.api_url': { kind: 'url', default: null },
   'slack.command': { kind: 'command', default: '/gatehouse' },
   'slack.audit_channel': { kind: 'string', default: 'gatehouse-jit-log' },
+  'event_loop.priority': { kind: 'choice', default: 'realtime' },
+  'event_loop.max_busy': { kind: 'fraction', default: '0.6' },
 };
 
 export const DEFAULT_CONFIG_FILE = '/etc/gatehouse/gatehouse.toml';
@@ -141,6 +145,17 @@ export function loadConfig(src: ConfigSources): Readonly<Config> {
     if (s === null || s < min || s > max) throw bad(k, get(k).from, `must be a duration like 30s, 10m, 2h, 7d between ${min}s and ${max}s`);
     return s;
   };
+  const choice = <T extends string>(k: string, allowed: readonly T[]): T => {
+    const v = str(k);
+    if (v === null || !(allowed as readonly string[]).includes(v)) throw bad(k, get(k).from, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  };
+  const fraction = (k: string, min: number) => {
+    const { value, from } = get(k);
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d*\.?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(n >= min && n <= 1)) throw bad(k, from, `must be a number between ${min} and 1, got ${JSON.stringify(value)}`);
+    return n;
+  };
   const url = (k: string) => {
     const v = str(k);
     if (v === null) return null;
@@ -188,5 +203,6 @@ export function loadConfig(src: ConfigSources): Readonly<Config> {
       command,
       auditChannel: str('slack.audit_channel') ?? 'gatehouse-jit-log',
     },
+    eventLoop: { priority: choice('event_loop.priority', ['realtime', 'normal'] as const), maxBusy: fraction('event_loop.max_busy', 0.2) },
   });
 }

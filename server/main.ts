@@ -14,6 +14,7 @@ import { buildApp } from './app';
 import { openStore } from './store/store';
 import { createUser, ensureInitialized } from './bootstrap';
 import { loadTls } from './tls';
+import { applyEventLoopPriority } from './event-loop-priority';
 import { createApiKey } from './auth/api-keys';
 import { mkdir } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
@@ -79,11 +80,13 @@ async function serve(args: string[]): Promise<number> {
   if (values['tls-key']) flags['tls.key'] = resolve(values['tls-key']);
   if (values['public-url']) flags.public_url = values['public-url'];
   const config = configFrom(values, flags);
+  // First, so the threads and processes the services start are created at normal priority.
+  const priority = applyEventLoopPriority(config.eventLoop.priority);
 
   // The entry script is dist/gatehouse.js (this code sits in a chunk beside it); resolve
   // symlinks such as npm's bin links so dist/web is found.
   const entry = realpathSync(process.argv[1]!);
-  const services = await createServices(config, { localAgentCommand: [process.execPath, entry, 'agent', '--stdio'] });
+  const services = await createServices(config, { localAgentCommand: [process.execPath, entry, 'agent', '--stdio'], loopPriority: priority.priority });
   const app = await buildApp(services, { webRoot: join(dirname(entry), 'web') });
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const addr = app.server.address();
@@ -95,6 +98,7 @@ async function serve(args: string[]): Promise<number> {
 
   const out = (line: string) => process.stdout.write(line + '\n');
   out(`gatehouse: data dir ${config.dataDir}`);
+  out(`gatehouse: ${priority.message}`);
   if (services.tls) out(`gatehouse: TLS certificate ${services.tls.fingerprint}${services.tls.selfSigned ? ' (self-signed; clients pin it with --ca-fingerprint)' : ''}`);
   if (services.bootstrapPassword) {
     out(`gatehouse: bootstrap admin admin@localhost one-time password: ${services.bootstrapPassword}`);

@@ -18,6 +18,7 @@ import type { Dialer } from '../gateway/types';
 import { createLocalDialer } from '../gateway/local/local-dialer';
 import { AgentHub } from '../gateway/agent/agent-hub';
 import { createAgentDialer } from '../gateway/agent/agent-dialer';
+import { createLoopPacer, type EventLoopPriority } from './event-loop-priority';
 import { removeTarget, sweepAgentTargets } from './targets/target-removal';
 import type { TargetRow } from './store/targets-repo';
 import type { AuditContext } from './audit/types';
@@ -59,6 +60,8 @@ export interface ServiceOptions {
   dialers?: Dialer[];
   /** How often the offline-removal sweep runs (default every minute). */
   sweepIntervalMs?: number;
+  /** What applyEventLoopPriority gave this process (default normal: tests in one process). */
+  loopPriority?: EventLoopPriority;
 }
 
 export function recordingPath(recordingsDir: string, connectionId: string, at: Date): string {
@@ -81,8 +84,12 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
   const recovered = await recoverAfterCrash(store, log);
   audit.emit({ type: 'service.start', v: 1, outcome: 'success', recovered }, { actor: 'system', source: null });
 
+  // Bulk output waits while the command writer is behind and the loop is busy, and at real-time
+  // priority whenever the loop nears a whole core (gateway/output-pacer.ts).
+  const pacer = createLoopPacer(opts.loopPriority ?? 'normal', config.eventLoop.maxBusy, () => store.commands.behind());
   const hooks: ConnectionHooks = {
     log,
+    ...(pacer ? { pacer } : {}),
     async openTaps(spec, ctx) {
       const path = recordingPath(recordingsDir, spec.id, ctx.startedAt);
       const sink = createAsciicastSink({ path, recordInput: spec.permit.recordInput });
@@ -165,6 +172,7 @@ export async function createServices(config: Readonly<Config>, opts: ServiceOpti
       await services.jit.stop();
       await sweeping;
       await broker.closeAll('service stopping');
+      pacer?.close();
       await agents.close('service stopping');
       await localDialer.close();
       await audit.flush();

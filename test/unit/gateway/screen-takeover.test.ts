@@ -3,56 +3,13 @@
  * from the detector's last screen on. A real LiveConnection and a real detector; the channel
  * and the clients are in-memory stand-ins (no target is needed to show this).
  */
-import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScreenKeeper } from '../../../gateway/screen-keeper';
 import { LiveConnection } from '../../../gateway/live-connection';
-import type { Channel, ChannelExit, TerminalClient } from '../../../gateway/types';
 import type { Permit } from '../../../protocol/permit';
-import type { ServerControl } from '../../../protocol/terminal-messages';
 import { createCommandDetector } from '../../../recorder/command-detector';
 import { renderTerminal } from '../../helpers/terminal-render';
-
-class FakeClient implements TerminalClient {
-  readonly out: Buffer[] = [];
-  readonly controls: ServerControl[] = [];
-  constructor(readonly label: string) {}
-  sendOutput(data: Uint8Array): void {
-    this.out.push(Buffer.from(data));
-  }
-  sendControl(msg: ServerControl): void {
-    this.controls.push(msg);
-  }
-  backlog(): number {
-    return 0;
-  }
-  whenDrained(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): void {}
-}
-
-function fakeChannel(): { channel: Channel; output(text: string): void } {
-  let exited!: (e: ChannelExit) => void;
-  const io = new Duplex({
-    read() {},
-    write(_chunk, _enc, cb) {
-      cb();
-    },
-  });
-  const channel: Channel = {
-    kind: 'shell',
-    io,
-    exit: new Promise<ChannelExit>((r) => (exited = r)),
-    shell: '/bin/sh',
-    resize() {},
-    close() {
-      exited({ code: null, signal: 'SIGHUP' });
-      io.push(null);
-    },
-  };
-  return { channel, output: (text) => io.push(Buffer.from(text, 'utf8')) };
-}
+import { FakeClient, fakeChannel } from '../../helpers/live-connection-stand-ins';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 

@@ -25,6 +25,7 @@ describe('config', () => {
     expect(c.agents).toEqual({ heartbeatSeconds: 10, offlineAfterSeconds: 30 });
     expect(c.slack.command).toBe('/gatehouse');
     expect(c.slack.auditChannel).toBe('gatehouse-jit-log');
+    expect(c.eventLoop).toEqual({ priority: 'realtime', maxBusy: 0.6 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -56,6 +57,21 @@ describe('config', () => {
     expect(() => loadConfig({ ...base, configFile: withFile(''), flags: { listen: '0.0.0.0:8080', 'tls.enabled': false } })).toThrow(
       /tls\.enabled .* only on a loopback listen address/,
     );
+  });
+
+  it('takes the event loop settings from file and env, and rejects what they cannot be', () => {
+    const f = withFile('[event_loop]\npriority = "normal"\nmax_busy = 0.75\n');
+    expect(loadConfig({ ...noFile, configFile: f }).eventLoop).toEqual({ priority: 'normal', maxBusy: 0.75 });
+    expect(loadConfig({ ...base, configFile: withFile(''), env: { GATEHOUSE_EVENT_LOOP_MAX_BUSY: '1' } }).eventLoop.maxBusy).toBe(1);
+    expect(() => loadConfig({ ...base, configFile: withFile('[event_loop]\npriority = "fast"') })).toThrow(
+      /config: event_loop\.priority \(from .*gatehouse\.toml\) must be one of realtime, normal, got "fast"/,
+    );
+    for (const v of ['1.5', '0.1', 'lots', '', '-0.5']) {
+      expect(() => loadConfig({ ...base, configFile: withFile(''), env: { GATEHOUSE_EVENT_LOOP_MAX_BUSY: v } })).toThrow(
+        /config: event_loop\.max_busy \(from GATEHOUSE_EVENT_LOOP_MAX_BUSY\) must be a number between 0\.2 and 1/,
+      );
+    }
+    expect(() => loadConfig({ ...base, configFile: withFile('[event_loop]\nmax_busy = true') })).toThrow(/event_loop\.max_busy .* must be a number/);
   });
 
   it('parses ssh_listen off and durations', () => {
