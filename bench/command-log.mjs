@@ -6,22 +6,28 @@
 //
 //   node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]
 //                              [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom']
+//                              [--loop-priority realtime|normal] [--max-busy 0.6]
 //                              [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--nice-v8=N] [--autogroup-nice=N] [--no-screen] [--no-detector] [--no-write] [--keep]
 //                              [--src DIR [--write-src]]
 //
 // What runs, all in THIS process, on a temp data dir (removed at the end, also on error/Ctrl-C):
+// - first, as `gatehouse serve` does: the event loop's priority (server/event-loop-priority.ts;
+//   --loop-priority, default realtime as the service's event_loop.priority) and the output pacer
+//   (gateway/output-pacer.ts, made by createLoopPacer as server/services.ts does; --max-busy as
+//   event_loop.max_busy, 1 = off);
 // - the real store (server/store/store.ts `openStore`: writer connection + read-only search
 //   connection, migrations, the batched writer of commands-repo.ts), bundled from the TypeScript
 //   sources on the fly with esbuild (bench/lab/bundle.mjs); no server, no HTTP;
 // - seed: --rows command rows through `store.commands.add()` / `flush()`;
 // - phases of --seconds each, every one with its own event-loop histogram
 //   (perf_hooks.monitorEventLoopDelay, resolution 1 ms), GC log and stall log:
-//     shell          a shell streaming output on a real pty (node-pty) into the taps the service
-//                    gives a shell: the real asciicast sink (recorder/asciicast-sink.ts, temp
-//                    file) and the command detector (recorder/command-detector.ts), whose
-//                    terminal is the screen for re-attach (with --no-detector, the screen keeper,
-//                    gateway/screen-keeper.ts); paused while a tap's backlog is above 1 MiB, as
-//                    gateway/live-connection.ts does;
+//     shell          a shell streaming output on a real pty (node-pty), the channel of a real
+//                    LiveConnection (gateway/live-connection.ts: its flow control and pacing)
+//                    with the taps the service gives a shell: the real asciicast sink
+//                    (recorder/asciicast-sink.ts, temp file) and the command detector
+//                    (recorder/command-detector.ts), whose terminal is the screen for re-attach
+//                    (with --no-detector, the connection's own screen keeper; with --no-screen
+//                    as well, an exec with a pty, which keeps none); no client attached;
 //     search         `store.commands.query({grep, limit: 1000})` back to back over several needles;
 //     ingest         a producer pushing --producer-batch rows per setImmediate through
 //                    `store.commands.add()`, backing off while more than --max-lag rows are pushed
@@ -66,6 +72,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { execFileSync } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import { cpuModel, installSignalTeardown, loadAvg, onTeardown, sleep, teardown } from './lab/procs.mjs';
 import { importProjectCode } from './lab/bundle.mjs';
 import { NEEDLES, rowGenerator } from './lab/command-rows.mjs';
@@ -79,13 +86,12 @@ const ALL_PHASES = ['shell', 'search', 'ingest', 'ingest+search', 'full'];
 const GOAL_ROWS_PER_S = 20_000;
 const GOAL_STALL_MS = 20;
 const STALL_LOG_MS = 15; // stalls listed (and checked against the idle observer): near misses too
-const HIGH_WATER = 1024 * 1024; // gateway/live-connection.ts HIGH_WATER
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
     'usage: node bench/command-log.mjs [--rows 1000000] [--seconds 10] [--phases shell,search,ingest,ingest+search,full]\n' +
-      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--nice-v8=N] [--autogroup-nice=N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
+      "                                  [--producer-batch 250] [--max-lag 20000] [--rate N] [--shell-cmd 'base64 /dev/urandom'] [--loop-priority realtime|normal] [--max-busy 0.6] [--search-gap 0] [--nice-pool N] [--nice-loop=N] [--nice-v8=N] [--autogroup-nice=N] [--no-screen] [--no-detector] [--no-write] [--keep] [--src DIR [--write-src]]\n",
   );
   process.exit(2);
 }
@@ -112,6 +118,8 @@ try {
       'autogroup-nice': { type: 'string' },
       'nice-v8': { type: 'string' },
       'write-src': { type: 'boolean', default: false },
+      'loop-priority': { type: 'string', default: 'realtime' },
+      'max-busy': { type: 'string', default: '0.6' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -145,11 +153,17 @@ const niceOpt = (name) => {
   if (!(Number.isInteger(n) && n >= -20 && n <= 19)) usage(`--${name} must be an integer in [-20, 19]`);
   return n;
 };
+const LOOP_PRIORITY = opts['loop-priority'];
+if (LOOP_PRIORITY !== 'realtime' && LOOP_PRIORITY !== 'normal') usage('--loop-priority must be realtime or normal');
+const MAX_BUSY = Number(opts['max-busy']);
+if (!(MAX_BUSY >= 0.2 && MAX_BUSY <= 1)) usage('--max-busy must be a number between 0.2 and 1');
 const NICE_POOL = niceOpt('nice-pool');
 const NICE_LOOP = niceOpt('nice-loop');
 const NICE_V8 = niceOpt('nice-v8');
 const AUTOGROUP_NICE = niceOpt('autogroup-nice');
 
+/** The event loop's priority and the output pacer as set up in main(), for the written figures. */
+let loopSetup = '';
 const argvShown = process.argv.slice(2).join(' ');
 const COMMAND_LINE = `node bench/command-log.mjs${argvShown ? ` ${argvShown}` : ''}`;
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -175,6 +189,8 @@ async function main() {
       "export { createAsciicastSink } from './recorder/asciicast-sink';",
       "export { createScreenKeeper } from './gateway/screen-keeper';",
       "export { createCommandDetector } from './recorder/command-detector';",
+      "export { LiveConnection } from './gateway/live-connection';",
+      "export { applyEventLoopPriority, createLoopPacer, REALTIME_CEILING } from './server/event-loop-priority';",
       "export { default as sqlite3 } from 'sqlite3';",
       "export * as nodePty from 'node-pty';",
     ].join('\n'),
@@ -182,6 +198,9 @@ async function main() {
     SRC ? { root: SRC } : {},
   );
   const { sqlite3, nodePty } = lab;
+  // As `gatehouse serve` does first (server/main.ts): the loop's priority, before any thread starts.
+  const priority = lab.applyEventLoopPriority(LOOP_PRIORITY);
+  log(`bench: ${priority.message}`);
   instrumentSqlite(sqlite3);
   const sqliteVersion = await new Promise((res) => {
     const d = new sqlite3.Database(':memory:');
@@ -195,6 +214,13 @@ async function main() {
     log(`bench: store: ${m}`);
   });
   onTeardown('store', () => store.close());
+  // As server/services.ts composes it: bulk output paced while the command writer is behind, and
+  // at real-time priority whenever the loop nears a whole core.
+  const realtime = priority.priority === 'realtime';
+  const pacer = lab.createLoopPacer(priority.priority, MAX_BUSY, () => store.commands.behind());
+  if (pacer) onTeardown('pacer', () => pacer.close());
+  const paced = [MAX_BUSY < 1 && `while the command writer is behind and the loop is busier than ${MAX_BUSY}`, realtime && `whenever the loop is busier than ${lab.REALTIME_CEILING}`].filter(Boolean);
+  loopSetup = `Event loop: ${priority.message}; output pacer: ${pacer ? `bulk output waits ${paced.join(', and ')}` : 'off'}.`;
   const observer = await startIdleObserver({ thresholdMs: 10 });
   onTeardown('idle observer', () => observer.close());
 
@@ -293,40 +319,59 @@ async function main() {
     });
     obs.observe({ entryTypes: ['gc'] });
 
-    // --- shell: pty -> taps (sink + screen keeper), paused on the sink's backlog
+    // --- shell: a pty as the channel of a real LiveConnection (gateway/live-connection.ts) with
+    // the taps the service gives a shell, its flow control and the service's output pacer
     let shell = null;
     if (withShell) {
       const castPath = join(dir, 'recordings', `${name}.cast`);
       const sink = lab.createAsciicastSink({ path: castPath, recordInput: false });
       await sink.start({ width: 120, height: 40, timestamp: Math.floor(Date.now() / 1000), env: { TERM: 'xterm-256color', SHELL: '/bin/sh' }, title: 'bench@local by bench@example.com' });
-      const taps = [sink];
       // What a live shell has in the service: recording sink and command detector, whose headless
-      // terminal is also the screen for re-attach; a screen keeper of its own only without one
-      // (server/services.ts, gateway/live-connection.ts).
+      // terminal is also the screen for re-attach; without a detector the connection keeps a
+      // screen of its own (server/services.ts, gateway/live-connection.ts). --no-screen: an exec
+      // with a pty, the one kind whose screen is not kept.
+      const taps = [sink];
       if (DETECTOR) taps.push(lab.createCommandDetector({ cols: 120, rows: 40, markerNonce: null, onCommand: () => undefined }));
-      else if (SCREEN) taps.push(lab.createScreenKeeper(120, 40));
       const shellArgv = NICE_LOOP ? ['/usr/bin/nice', ['-n', String(-NICE_LOOP), '/bin/sh', '-c', `exec ${opts['shell-cmd']}`]] : ['/bin/sh', ['-c', `exec ${opts['shell-cmd']}`]];
       const pty = nodePty.spawn(shellArgv[0], shellArgv[1], { name: 'xterm-256color', cols: 120, rows: 40, cwd: dir, env: { PATH: process.env.PATH, TERM: 'xterm-256color', LANG: 'C.UTF-8' }, encoding: null });
       const t0 = performance.now();
-      shell = { bytes: 0, chunks: 0, pauses: 0, paused: false, sink, taps, pty, castPath, t0, exited: false };
-      pty.onExit(() => (shell.exited = true));
+      shell = { bytes: 0, chunks: 0, pauses: 0, paced: 0, sink, pty, castPath, t0, exited: false, conn: null };
+      // The channel: the pty's output as a Readable with backpressure (a full buffer pauses the pty).
+      const io = new Duplex({
+        read() {
+          if (!shell.exited) pty.resume();
+        },
+        write(chunk, _enc, cb) {
+          pty.write(chunk);
+          cb();
+        },
+      });
+      io.on('pause', () => shell.pauses++);
+      let exited;
+      const exit = new Promise((r) => (exited = r));
       pty.onData((data) => {
         shell.bytes += data.length;
         shell.chunks++;
-        const e = { kind: 'o', t: (performance.now() - t0) / 1000, data };
-        for (const tap of taps) if (!tap.failure) tap.onEvent(e);
-        // As gateway/live-connection.ts: stop reading while any tap's backlog is above 1 MiB.
-        const blockers = taps.filter((tap) => tap.backlog() > HIGH_WATER);
-        if (!shell.paused && blockers.length) {
-          shell.paused = true;
-          shell.pauses++;
-          pty.pause();
-          void Promise.all(blockers.map((tap) => tap.whenDrained())).then(() => {
-            shell.paused = false;
-            if (!shell.exited) pty.resume();
-          });
-        }
+        if (!io.push(data)) pty.pause();
       });
+      pty.onExit(({ exitCode }) => {
+        shell.exited = true;
+        io.push(null);
+        exited({ code: exitCode, signal: null });
+      });
+      const channel = { kind: 'shell', io, exit, shell: '/bin/sh', resize() {}, close: () => pty.kill('SIGKILL') };
+      const counted = pacer && { engaged: () => pacer.engaged(), whenReleased: () => (shell.paced++, pacer.whenReleased()), close: () => undefined };
+      const request = SCREEN || DETECTOR
+        ? { kind: 'shell', targetUser: 'bench', size: { cols: 120, rows: 40 }, term: 'xterm-256color' }
+        : { kind: 'exec', targetUser: 'bench', command: opts['shell-cmd'], pty: { size: { cols: 120, rows: 40 }, term: 'xterm-256color' } };
+      shell.conn = new lab.LiveConnection(
+        { id: `bench-${name}`, permit: {}, target: { id: 'bench', name: 'bench', kind: 'local' }, request },
+        { openTaps: async () => taps, onState: () => undefined, log: (m) => log(`bench: connection: ${m}`), ...(counted ? { pacer: counted } : {}) },
+        async () => channel,
+        60_000,
+      );
+      const nullClient = { label: 'bench', sendOutput() {}, sendControl() {}, backlog: () => 0, whenDrained: () => Promise.resolve(), close() {} };
+      await shell.conn.attach(nullClient, 'bench');
     }
 
     // --- loop delay, stall log
@@ -431,12 +476,12 @@ async function main() {
     await searchDone; // the search in flight at the end finishes (it is outside the window)
     let shellOut = null;
     if (shell) {
-      shell.pty.kill('SIGKILL');
+      shell.conn.close('phase over', 'bench');
+      await shell.conn.closed;
       const shellSecs = (tStop - shell.t0) / 1000;
-      for (const t of shell.taps) await t.close();
       const written = existsSync(shell.castPath) ? statSync(shell.castPath).size : 0;
       rmSync(shell.castPath, { force: true });
-      shellOut = { mbps: shell.bytes / shellSecs / 1e6, bytes: shell.bytes, chunks: shell.chunks, pauses: shell.pauses, castMB: written / 1e6, failure: shell.sink.failure?.message ?? null };
+      shellOut = { mbps: shell.bytes / shellSecs / 1e6, bytes: shell.bytes, chunks: shell.chunks, pauses: shell.pauses, paced: shell.paced, castMB: written / 1e6, failure: shell.sink.failure?.message ?? null };
     }
     obs.disconnect();
     await sleep(20); // let the stall timer see running=false
@@ -494,7 +539,7 @@ async function main() {
         (res.ingest ? `; committed ${fInt(res.ingest.rate)} rows/s (pushed ${fInt(res.ingest.pushRate)}/s, drain ${res.ingest.drainSecs.toFixed(2)} s, lost ${res.ingest.lost}, failures ${res.ingest.failures})` : '') +
         (res.txn ? `; ${res.txn.n} txns of median ${res.txn.rowsMedian} rows, ${f1(res.txn.msMedian)} ms (max ${f1(res.txn.msMax)}), event loop in INSERT calls + JSON ${f1(res.txn.syncMsMedian)} ms (max ${f1(res.txn.syncMsMax)})` : '') +
         (res.search ? `; ${res.search.n} searches p50 ${f1(res.search.p50)} ms max ${f1(res.search.max)} ms` : '') +
-        (res.shell ? `; shell ${res.shell.mbps.toFixed(1)} MB/s (${res.shell.pauses} pauses)` : '') +
+        (res.shell ? `; shell ${res.shell.mbps.toFixed(1)} MB/s (${res.shell.pauses} pauses; the pacer held it ${res.shell.paced}×)` : '') +
         `; gc ${res.gc.n}× total ${f1(res.gc.totalMs)} ms max ${f1(res.gc.maxMs)} ms; heap peak ${res.heapPeakMB.toFixed(0)} MB`,
     );
     log(`bench:   cores used: main thread ${fCores(cpu.main)} (+${fCores(cpu.mainWait)} waiting for a core), threadpool ${fCores(cpu.pool)} (+${fCores(cpu.poolWait)} waiting), other threads (V8 GC…) ${fCores(cpu.v8)}, shell ${fCores(cpu.shell)}, other processes ${fCores(cpu.others)}, hypervisor steal ${fCores(cpu.steal)}; machine ${fCores(cpu.machine)} of ${cpus().length}`);
@@ -568,7 +613,7 @@ async function main() {
     `Command: \`${COMMAND_LINE}\``,
     '',
     `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpus().length} cores (${cpuModel()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, kernel ${release()}; node ${process.version}, SQLite ${sqliteVersion} (npm sqlite3), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; load avg at start ${loadStart}, end ${loadEnd} (shared machine: other sessions run test suites); the run took ${minutes.toFixed(1)} min.`,
-    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40) into the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}, paused while a tap's backlog > 1 MiB. Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}${NICE_LOOP !== null ? ` The event loop's thread at nice ${NICE_LOOP}.` : ''}${NICE_V8 !== null ? ` V8's helper threads at nice ${NICE_V8}.` : ''}${AUTOGROUP_NICE !== null ? ` This process's scheduling group (autogroup) at nice ${AUTOGROUP_NICE}.` : ''}`,
+    `Store: ${SRC ? `**the EXPERIMENT in ${SRC}** (not the repository's sources)` : `the sources of \`server/store/\` (git ${gitRev()})`} bundled by esbuild, on a temp dir (${tmpdir()}); writer: \`commands-repo.ts\` batched writer (${describeWriter(SRC ?? repoRoot)}; FTS5 trigram index by trigger). Shell: \`${opts['shell-cmd']}\` on a node-pty pty (120×40), the channel of a real LiveConnection with the taps a live shell has in the service: the real asciicast sink${DETECTOR ? ', the command detector (its headless xterm is also the screen)' : SCREEN ? ', the screen keeper (headless xterm)' : ''}; paused while a tap's backlog > 1 MiB, or by the output pacer. ${loopSetup} Producer: ${PRODUCER_BATCH} rows per setImmediate${RATE !== null ? `, at most ${RATE.toLocaleString('en-US')} rows/s (--rate)` : ''}, backing off while > ${MAX_LAG.toLocaleString('en-US')} rows are uncommitted. Searches: \`store.commands.query({grep, limit: 1000})\` ${SEARCH_GAP ? `every ${SEARCH_GAP} ms` : 'back to back'}, needles in rotation.${NICE_POOL !== null ? ` libuv threadpool threads at nice ${NICE_POOL}.` : ''}${NICE_LOOP !== null ? ` The event loop's thread at nice ${NICE_LOOP}.` : ''}${NICE_V8 !== null ? ` V8's helper threads at nice ${NICE_V8}.` : ''}${AUTOGROUP_NICE !== null ? ` This process's scheduling group (autogroup) at nice ${AUTOGROUP_NICE}.` : ''}`,
     '',
     `Seed: ${fInt(seed.rows)} rows in ${seed.secs.toFixed(1)} s = **${fInt(seed.rate)} rows/s** (transactions of ${fInt(seed.txnRowsMedian)} rows, median ${f1(seed.txnMedianMs)} ms each, ${f1(seed.syncMsPerTxn)} ms of it on the event loop); database ${seed.dbMB.toFixed(0)} MB.`,
   ];
@@ -631,7 +676,7 @@ function describeWriter(root) {
   const flushMs = /flushMs:\s*(\d+)/.exec(repo)?.[1] ?? '?';
   const maxBatch = (/maxBatch:\s*([\d_]+)/.exec(repo) ?? /maxBatch \?\? ([\d_]+)/.exec(writer))?.[1]?.replace(/_/g, ',') ?? '?';
   const packed = /PACK = (\d+)/.exec(repo)?.[1];
-  const reader = /openReaderProcess/.test(read('store.ts')) ? `; searches in a child process at nice ${/const NICE = (\d+)/.exec(read('reader-process.ts'))?.[1] ?? '?'}` : '';
+  const reader = /openReaderProcess/.test(read('store.ts')) ? `; searches in a child process at ${/--idle/.test(read('reader-process.ts')) ? 'SCHED_IDLE and ' : ''}nice ${/const NICE = (\d+)/.exec(read('reader-process.ts'))?.[1] ?? '?'}` : '';
   const json = /jsonb?_each/.test(repo + writer);
   const each = /FROM jsonb_each/.test(writer) ? 'jsonb_each' : 'json_each';
   const blob = /json:\s*Buffer/.test(writer) ? ', bound as a UTF-8 Buffer' : '';
