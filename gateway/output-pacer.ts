@@ -8,7 +8,7 @@
  * So while a writer is behind (`pressure()`), and the loop has been busier than `maxBusy` over
  * the last ~100 ms, connections that are streaming in bulk stop reading output until the loop is
  * under the mark again; interactive connections (a little output now and then) are never paced.
- * Without pressure, a `ceiling` (0.9 at real-time priority) still keeps the loop from taking
+ * Without pressure, a `ceiling` (0.95 at real-time priority) still keeps the loop from taking
  * a whole core: past ~95 % of a second the kernel stops a real-time thread outright, for the
  * rest of that second, to let others run (measured: waits of 30–39 ms once a second while one
  * shell flooded output, where the loop at normal priority had none above 16 ms).
