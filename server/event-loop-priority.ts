@@ -2,7 +2,7 @@
  * The event loop's CPU priority. Every keystroke, every output chunk and every re-attach of every
  * session passes through the one event loop, so its latency is the service's latency. On a busy
  * bastion it shares the cores with work that can wait: the command and event writers (sqlite3 on
- * libuv's threadpool), searches (a niced child), V8's helpers, the local target's shells. With
+ * libuv's threadpool), searches (a child at SCHED_IDLE), V8's helpers, the local target's shells. With
  * equal priority the kernel makes the loop wait its turn behind them, several 4 ms slices at a
  * time: bench/command-log.mjs measured waits of 11–29 ms, whatever each of them cost.
  *
@@ -15,15 +15,16 @@
  * already started then shares the loop's priority (bench/RESULTS.md: stalls of 40–95 ms).
  *
  * What must stay true, and the limits:
- * - A loop that never yields would hold its core. The kernel keeps a share of every second for
- *   normal tasks (sched_rt_runtime_us, 95 %), and the output pacer (gateway/output-pacer.ts)
- *   keeps the loop well under that while the evidence writers are behind; on one CPU the loop
- *   stays at normal priority, where a runaway loop would leave nothing else a core.
+ * - A loop that never yields would hold its core. The kernel keeps 5 % of every second for
+ *   normal tasks (sched_rt_runtime_us); the output pacer (createLoopPacer below) keeps the loop
+ *   under `event_loop.max_busy` while the command writer is behind, and under REALTIME_CEILING
+ *   always. On one CPU the loop stays at normal priority, where a runaway loop would leave
+ *   nothing else a core.
  * - It needs root or CAP_SYS_NICE (or RLIMIT_RTPRIO ≥ 1). Without them, or without `chrt`
  *   (util-linux, like `setpriv`), the service runs at normal priority and says why; it never
  *   fails to start over this.
  * - Processes at normal priority on the same host wait longer while the loop is busy (measured:
- *   an idle probe process up to 60–90 ms late with the machine saturated, 5–12 ms without).
+ *   an idle probe process up to 33–89 ms late with the machine saturated, 5–8 ms before).
  *
  * Node has no call for sched_setscheduler, so `chrt --pid` does it for us. On Linux it acts on the
  * thread whose id is the pid: the main thread, which runs the event loop. server/main.ts calls it
