@@ -6,30 +6,25 @@
  * Read from /proc, as `chrt -p` would. Needs root (or CAP_SYS_NICE), as the appliance does.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, repoRoot, startServer, type ServerProcess } from '../helpers/server-process';
+import { SCHED_IDLE, SCHED_OTHER, SCHED_RR, threadSched, threadsOf } from '../helpers/proc-sched';
 
-const SCHED_OTHER = 0;
-const SCHED_RR = 2;
-const SCHED_IDLE = 5;
 const isRoot = process.getuid?.() === 0;
 
-/** policy and rt_priority of one thread (fields 41 and 40 of its stat line). */
+/** Policy and real-time priority of one thread. */
 function sched(pid: number, tid: number): { policy: number; rtPriority: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-  return { policy: Number(fields[41 - 3]), rtPriority: Number(fields[40 - 3]) };
+  const { policy, rtPriority } = threadSched(pid, tid);
+  return { policy, rtPriority };
 }
-
-const threads = (pid: number) => readdirSync(`/proc/${pid}/task`).map(Number);
 
 /** Every process below `pid` (children, their children, …). */
 function descendants(pid: number): number[] {
   const out: number[] = [];
-  for (const tid of threads(pid)) {
+  for (const tid of threadsOf(pid)) {
     const path = `/proc/${pid}/task/${tid}/children`;
     if (!existsSync(path)) continue;
     for (const c of readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) out.push(c, ...descendants(c));
@@ -50,13 +45,13 @@ describe('event loop priority of the built service', () => {
     const pid = server.child.pid!;
     expect(server.stdout.join('\n')).toMatch(/event loop at real-time CPU priority \(SCHED_RR 1/);
     expect(sched(pid, pid)).toEqual({ policy: SCHED_RR, rtPriority: 1 });
-    const others = threads(pid).filter((t) => t !== pid);
+    const others = threadsOf(pid).filter((t) => t !== pid);
     expect(others.length).toBeGreaterThan(8); // V8's, and libuv's pool (started by the store)
     for (const tid of others) expect({ tid, ...sched(pid, tid) }).toEqual({ tid, policy: SCHED_OTHER, rtPriority: 0 });
     const children = descendants(pid);
     expect(children.length).toBeGreaterThanOrEqual(1); // the search child, started with the store
     // Not real-time; the search child asks for SCHED_IDLE itself (server/store/reader-process.ts).
-    for (const child of children) for (const tid of threads(child)) expect([SCHED_OTHER, SCHED_IDLE]).toContain(sched(child, tid).policy);
+    for (const child of children) for (const tid of threadsOf(child)) expect([SCHED_OTHER, SCHED_IDLE]).toContain(sched(child, tid).policy);
     expect(children.some((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('gatehouse: search') && sched(c, c).policy === SCHED_IDLE)).toBe(true);
   });
 

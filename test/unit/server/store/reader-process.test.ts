@@ -4,11 +4,12 @@
  * one starts a new child), refuses writes, and is gone after close().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../../server/store/db';
 import { openReaderProcess, type ReaderProcess } from '../../../../server/store/reader-process';
+import { SCHED_IDLE, threadSched, threadsOf } from '../../../helpers/proc-sched';
 
 let dir = '';
 let db: Db | null = null;
@@ -30,12 +31,6 @@ async function open(): Promise<{ db: Db; reader: ReaderProcess }> {
   return { db, reader };
 }
 
-/** Field 19 of /proc/PID/stat (after the parenthesised name) is the nice value. */
-const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-/** Field 41 of a thread's stat line is its scheduling policy (5: SCHED_IDLE). */
-const policiesOf = (pid: number) =>
-  readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[41 - 3]));
-const SCHED_IDLE = 5;
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -53,9 +48,9 @@ describe('search process', () => {
     expect(await reader.all("SELECT name FROM environments WHERE name = 'nope'")).toEqual([]);
     const pid = reader.pid()!;
     expect(pid).not.toBe(process.pid);
-    expect(niceOf(pid)).toBe(19);
+    expect(threadSched(pid, pid).nice).toBe(19);
     // Every thread, the sqlite3 pool's (started by the queries above) included.
-    const policies = policiesOf(pid);
+    const policies = threadsOf(pid).map((tid) => threadSched(pid, tid).policy);
     expect(policies.length).toBeGreaterThan(4);
     expect(new Set(policies)).toEqual(new Set([SCHED_IDLE]));
     // Named for operators: ps shows this, not the program's text.
