@@ -182,12 +182,11 @@ async function main() {
   if (!opts.keep) onTeardown('temp dir', () => rmSync(dir, { recursive: true, force: true }));
   else log(`bench: keeping ${dir}`);
 
-  log('bench: bundling the store, the asciicast sink and the screen keeper from the sources…');
+  log('bench: bundling the store, the asciicast sink, the command detector and the live connection from the sources…');
   const lab = await importProjectCode(
     [
       "export { openStore } from './server/store/store';",
       "export { createAsciicastSink } from './recorder/asciicast-sink';",
-      "export { createScreenKeeper } from './gateway/screen-keeper';",
       "export { createCommandDetector } from './recorder/command-detector';",
       "export { LiveConnection } from './gateway/live-connection';",
       "export { applyEventLoopPriority, createLoopPacer, REALTIME_CEILING } from './server/event-loop-priority';",
