@@ -116,7 +116,8 @@ ${TIME_OPTIONS}
   --grep TEXT       only commands containing TEXT (full-text substring search)
   --limit N         at most N commands (default 1000)
   --json            print the CommandLogEntry objects of the API (with --follow: one per line)
-  --follow          keep running and print new commands as they are logged`,
+  --follow          keep running and print new commands as they are logged (each once, as
+                    first seen: a command still running shows no exit status there)`,
     },
   ],
 );
